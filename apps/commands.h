@@ -1,0 +1,11 @@
+// Subcommand registration for the `loconet` binary. Each Register* adds one CLI11 subcommand
+// whose callback sets *exit_code; apps/ only parses arguments and calls the libraries.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace loconet::apps {
+
+void RegisterKeygen(CLI::App& app, int* exit_code);
+
+}  // namespace loconet::apps
