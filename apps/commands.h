@@ -7,5 +7,8 @@
 namespace loconet::apps {
 
 void RegisterKeygen(CLI::App& app, int* exit_code);
+void RegisterData(CLI::App& app, int* exit_code);
+void RegisterTrain(CLI::App& app, int* exit_code);
+void RegisterExport(CLI::App& app, int* exit_code);
 
 }  // namespace loconet::apps

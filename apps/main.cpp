@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
   int exit_code = 0;
   loconet::apps::RegisterKeygen(app, &exit_code);
+  loconet::apps::RegisterData(app, &exit_code);
+  loconet::apps::RegisterTrain(app, &exit_code);
+  loconet::apps::RegisterExport(app, &exit_code);
   app.parse_complete_callback([&] {
     loconet::Status s = loconet::InitLogging(log_level);
     if (!s.ok()) {

@@ -46,6 +46,8 @@ class Config {
   // Marks every key under `prefix` as read (for sections another component reads).
   void Skip(const std::string& prefix);
 
+  // First error recorded by the reads above (OK if none); does not check for unknown keys.
+  Status FirstError() const { return first_error_; }
   // First error recorded by the reads above, else an error naming unread keys, else OK.
   Status Finish() const;
 

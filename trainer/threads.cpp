@@ -1,0 +1,29 @@
+#include "trainer/threads.h"
+
+#include <dlfcn.h>
+#include <torch/torch.h>
+
+#include <thread>
+
+namespace loconet {
+
+static void SetBlasThreads(int n) {
+  // OpenBLAS is reached through the libblas.so.3 alternative; look the setter up at run time so
+  // that another BLAS (without it) still works.
+  using SetFn = void (*)(int);
+  if (auto fn = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(n);
+}
+
+ThreadPlan ConfigureThreads(int threads) {
+  int cores = static_cast<int>(std::thread::hardware_concurrency());
+  if (cores <= 0) cores = 1;
+  if (threads <= 0) threads = cores;
+  ThreadPlan plan;
+  plan.torch_threads = threads;
+  plan.blas_threads = 1;
+  at::set_num_threads(plan.torch_threads);
+  SetBlasThreads(plan.blas_threads);
+  return plan;
+}
+
+}  // namespace loconet

@@ -1,0 +1,390 @@
+#include "trainer/training.h"
+
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "core/config.h"
+#include "core/hash.h"
+#include "core/keys.h"
+#include "core/log.h"
+#include "datasets/assignment.h"
+#include "datasets/loader.h"
+#include "datasets/shard.h"
+#include "trainer/checkpoint.h"
+#include "trainer/local_trainer.h"
+#include "trainer/outer_optimizer.h"
+#include "trainer/params.h"
+#include "trainer/threads.h"
+
+namespace loconet {
+
+using datasets::AssignPages;
+using datasets::BlockLoader;
+using datasets::ShardReader;
+
+Result<TrainOptions> LoadTrainOptions(const std::string& path) {
+  LOCONET_ASSIGN_OR_RETURN(Config c, Config::LoadFile(path));
+  TrainOptions o;
+  std::string model_file = c.Str("model", std::nullopt);
+  o.data_dir = c.Str("data.dir", o.data_dir);
+  o.steps = c.Int("train.steps", o.steps, 1, int64_t{1} << 40);
+  o.batch = c.Int("train.batch", o.batch, 1, 4096);
+  o.schedule.peak = c.Real("train.lr", 3e-3, 1e-8, 1.0);
+  o.schedule.min_ratio = c.Real("train.min_lr_ratio", 0.1, 0.0, 1.0);
+  o.schedule.warmup_steps = c.Int("train.warmup_steps", 100, 0, int64_t{1} << 40);
+  o.weight_decay = c.Real("train.weight_decay", o.weight_decay, 0.0, 10.0);
+  o.beta1 = c.Real("train.beta1", o.beta1, 0.0, 0.99999);
+  o.beta2 = c.Real("train.beta2", o.beta2, 0.0, 0.99999);
+  o.grad_clip = c.Real("train.grad_clip", o.grad_clip, 1e-6, 1e6);
+  o.seed = static_cast<uint64_t>(c.Int("train.seed", 1, 0, INT64_MAX));
+  o.threads = static_cast<int>(c.Int("train.threads", 0, 0, 1024));
+  o.eval_every = c.Int("eval.every", o.eval_every, 1, int64_t{1} << 40);
+  o.eval_batches = c.Int("eval.batches", o.eval_batches, 1, 100000);
+  o.workers = static_cast<int>(c.Int("diloco.workers", 1, 1, 1024));
+  o.local_steps = c.Int("diloco.local_steps", 0, 0, int64_t{1} << 40);
+  o.outer_lr = c.Real("diloco.outer_lr", o.outer_lr, 0.0, 10.0);
+  o.outer_momentum = c.Real("diloco.outer_momentum", o.outer_momentum, 0.0, 0.9999);
+  o.pages_per_worker = c.Int("diloco.pages_per_worker", 0, 0, int64_t{1} << 40);
+  o.checkpoint_path = c.Str("checkpoint.path", std::string());
+  o.checkpoint_every = c.Int("checkpoint.every", 0, 0, int64_t{1} << 40);
+  LOCONET_RETURN_IF_ERROR(c.Finish());
+
+  std::filesystem::path model_path(model_file);
+  if (model_path.is_relative()) model_path = std::filesystem::path(path).parent_path() / model_path;
+  LOCONET_ASSIGN_OR_RETURN(Config mc, Config::LoadFile(model_path.string()));
+  LOCONET_ASSIGN_OR_RETURN(o.model, ReadModelConfig(mc));
+  return o;
+}
+
+namespace {
+
+std::vector<uint64_t> AllPages(const ShardReader& shard) {
+  std::vector<uint64_t> pages(shard.num_pages());
+  for (uint64_t i = 0; i < pages.size(); ++i) pages[i] = i;
+  return pages;
+}
+
+torch::Tensor ToTensor(const std::vector<int64_t>& rows, int64_t batch, int64_t width) {
+  return torch::from_blob(const_cast<int64_t*>(rows.data()), {batch, width}, torch::kLong).clone();
+}
+
+// A fixed held-out set: the first `batches` batches of a loader over every held-out page.
+Result<std::vector<torch::Tensor>> HeldOutBlocks(const ShardReader& shard, int64_t batch,
+                                                 int64_t ctx, int64_t batches, uint64_t seed) {
+  LOCONET_ASSIGN_OR_RETURN(BlockLoader loader,
+                           BlockLoader::Create(shard, AllPages(shard), batch, ctx, seed));
+  std::vector<torch::Tensor> out;
+  std::vector<int64_t> rows;
+  for (int64_t i = 0; i < batches; ++i) {
+    loader.Next(&rows);
+    out.push_back(ToTensor(rows, batch, ctx + 1));
+  }
+  return out;
+}
+
+// Per-round seed and per-worker identity of the simulation, derived from the config seed.
+Hash256 RoundSeed(uint64_t seed, int64_t round) {
+  ByteWriter w;
+  w.Raw("loconet.sim.round", 17);
+  w.U64(seed);
+  w.I64(round);
+  return Blake2b256(w.bytes());
+}
+
+PublicKey WorkerKey(uint64_t seed, int worker) {
+  ByteWriter w;
+  w.Raw("loconet.sim.worker", 18);
+  w.U64(seed);
+  w.U32(static_cast<uint32_t>(worker));
+  return Identity::FromSeed(Blake2b256(w.bytes()).bytes).public_key();
+}
+
+std::string FormatDuration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const int s = static_cast<int>(seconds);
+  char buf[32];
+  if (s >= 3600) {
+    std::snprintf(buf, sizeof buf, "%dh%02dm", s / 3600, (s / 60) % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%dm%02ds", s / 60, s % 60);
+  }
+  return buf;
+}
+
+// Progress: a redrawn bar on a terminal, plain log lines otherwise; optional JSON lines.
+class Progress {
+ public:
+  Progress(const TrainOptions& o, int64_t total_steps, int64_t start_step)
+      : bar_(o.progress_bar), total_(total_steps), start_step_(start_step),
+        start_(std::chrono::steady_clock::now()) {
+    if (!o.metrics_path.empty()) {
+      metrics_.open(o.metrics_path, std::ios::app);
+    }
+  }
+  bool metrics_ok() const { return !metrics_.is_open() || metrics_.good(); }
+
+  double Elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+  void Update(int64_t step, int64_t round, double train_loss, double heldout, double lr,
+              int64_t tokens, bool eval_point) {
+    const double elapsed = Elapsed();
+    const double tps = elapsed > 0 ? tokens / elapsed : 0;
+    const double done = static_cast<double>(step - start_step_);
+    const double eta = done > 0 ? elapsed / done * (total_ - step) : NAN;
+    if (bar_) {
+      const int width = 24;
+      const int filled = static_cast<int>(width * static_cast<double>(step) / total_);
+      std::string bar(filled, '#');
+      bar.resize(width, '.');
+      std::fprintf(stderr, "\r[%s] step %lld/%lld  loss %.4f  held-out %.4f  %.0f tok/s  ETA %s   ",
+                   bar.c_str(), static_cast<long long>(step), static_cast<long long>(total_),
+                   train_loss, heldout, tps, FormatDuration(eta).c_str());
+      if (step == total_) std::fprintf(stderr, "\n");
+      std::fflush(stderr);
+    } else if (eval_point) {
+      spdlog::info("step {}/{} round {} loss {:.4f} held-out {:.4f} lr {:.2e} {:.0f} tok/s ETA {}",
+                   step, total_, round, train_loss, heldout, lr, tps, FormatDuration(eta));
+    }
+    if (eval_point && metrics_.is_open()) {
+      nlohmann::json j = {{"step", step},          {"round", round},
+                          {"train_loss", train_loss}, {"heldout_loss", heldout},
+                          {"lr", lr},              {"tokens", tokens},
+                          {"tokens_per_s", tps},   {"elapsed_s", elapsed}};
+      metrics_ << j.dump() << "\n";
+      metrics_.flush();
+    }
+  }
+
+ private:
+  bool bar_;
+  int64_t total_, start_step_;
+  std::chrono::steady_clock::time_point start_;
+  std::ofstream metrics_;
+};
+
+struct Data {
+  ShardReader train;
+  ShardReader heldout;
+};
+
+Result<Data> OpenData(const TrainOptions& o, ModelConfig* model) {
+  LOCONET_ASSIGN_OR_RETURN(ShardReader train, ShardReader::Open(o.data_dir + "/train.shard"));
+  LOCONET_ASSIGN_OR_RETURN(ShardReader heldout, ShardReader::Open(o.data_dir + "/heldout.shard"));
+  if (model->vocab_size == 0) model->vocab_size = train.vocab_size();
+  if (train.vocab_size() > model->vocab_size || heldout.vocab_size() > model->vocab_size) {
+    return Error(Code::kInvalidArgument,
+                 o.data_dir + ": the shards use a vocabulary of " +
+                     std::to_string(train.vocab_size()) + " tokens but model '" + model->name +
+                     "' has " + std::to_string(model->vocab_size));
+  }
+  return Data{std::move(train), std::move(heldout)};
+}
+
+Status CheckResumable(const TrainOptions& o, const ModelConfig& model) {
+  LOCONET_ASSIGN_OR_RETURN(ModelConfig saved, ReadCheckpointConfig(o.checkpoint_path));
+  if (saved.vocab_size != model.vocab_size || saved.context != model.context ||
+      saved.d_model != model.d_model || saved.layers != model.layers ||
+      saved.heads != model.heads) {
+    return Error(Code::kInvalidArgument, o.checkpoint_path + ": holds a '" + saved.name +
+                                             "' model whose shape differs from the config's '" +
+                                             model.name + "'");
+  }
+  return Status::Ok();
+}
+
+InnerOptions MakeInner(const TrainOptions& o) {
+  InnerOptions in;
+  in.schedule = o.schedule;
+  in.schedule.total_steps = o.steps;
+  in.weight_decay = o.weight_decay;
+  in.beta1 = o.beta1;
+  in.beta2 = o.beta2;
+  in.grad_clip = o.grad_clip;
+  return in;
+}
+
+Result<TrainSummary> RunSingle(const TrainOptions& o, const ModelConfig& cfg, Data& data,
+                               const std::vector<torch::Tensor>& eval) {
+  torch::manual_seed(o.seed);
+  LocalTrainer trainer(GPT(cfg), MakeInner(o));
+  LOCONET_ASSIGN_OR_RETURN(BlockLoader loader,
+                           BlockLoader::Create(data.train, AllPages(data.train), o.batch,
+                                               cfg.context, o.seed));
+  TrainPosition pos;
+  const bool resuming = o.resume && !o.checkpoint_path.empty() &&
+                        std::filesystem::exists(o.checkpoint_path);
+  if (resuming) {
+    LOCONET_RETURN_IF_ERROR(CheckResumable(o, cfg));
+    torch::optim::Optimizer* opt = &trainer.optimizer();
+    LOCONET_RETURN_IF_ERROR(LoadCheckpoint(o.checkpoint_path,
+                                           CheckpointParts{&trainer.model(), {opt}, nullptr}, &pos));
+    trainer.set_step(pos.step);
+    loader.Seek(static_cast<uint64_t>(pos.data_position));
+    spdlog::info("resumed from {} at step {}", o.checkpoint_path, pos.step);
+  }
+
+  TrainSummary summary;
+  summary.parameters = cfg.ParameterCount();
+  const int64_t tokens_per_step = o.batch * cfg.context;
+  Progress progress(o, o.steps, pos.step);
+  double heldout = trainer.Evaluate(eval);
+  summary.curve.push_back({pos.step, heldout});
+  progress.Update(pos.step, 0, NAN, heldout, 0, 0, true);
+  std::vector<int64_t> rows;
+  double loss_sum = 0;
+  int64_t loss_n = 0;
+  auto save = [&]() -> Status {
+    if (o.checkpoint_path.empty()) return Status::Ok();
+    TrainPosition p{trainer.step(), 0, static_cast<int64_t>(loader.position())};
+    torch::optim::Optimizer* opt = &trainer.optimizer();
+    return SaveCheckpoint(o.checkpoint_path, CheckpointParts{&trainer.model(), {opt}, nullptr}, p);
+  };
+  const int64_t stop = o.stop_at_step > 0 ? std::min(o.stop_at_step, o.steps) : o.steps;
+  while (trainer.step() < stop) {
+    loader.Next(&rows);
+    auto block = ToTensor(rows, o.batch, cfg.context + 1);  // (B, T+1)
+    Result<double> loss = trainer.Step(block);
+    if (!loss.ok()) return loss.status();
+    loss_sum += *loss;
+    ++loss_n;
+    summary.tokens += tokens_per_step;
+    const int64_t step = trainer.step();
+    const bool eval_point = step % o.eval_every == 0 || step == stop;
+    if (eval_point) {
+      heldout = trainer.Evaluate(eval);
+      summary.curve.push_back({step, heldout});
+      summary.last_train_loss = loss_sum / loss_n;
+      loss_sum = 0;
+      loss_n = 0;
+    }
+    progress.Update(step, 0, summary.last_train_loss, heldout, o.schedule.At(step - 1),
+                    summary.tokens, eval_point);
+    if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0) LOCONET_RETURN_IF_ERROR(save());
+  }
+  summary.tokens_per_second = summary.tokens / std::max(1e-9, progress.Elapsed());
+  LOCONET_RETURN_IF_ERROR(save());
+  return summary;
+}
+
+Result<TrainSummary> RunDiLoCo(const TrainOptions& o, const ModelConfig& cfg, Data& data,
+                               const std::vector<torch::Tensor>& eval) {
+  const int64_t H = o.local_steps > 0 ? o.local_steps : 50;
+  const int64_t rounds = (o.steps + H - 1) / H;
+  const uint64_t num_pages = data.train.num_pages();
+  const uint64_t share = o.pages_per_worker > 0 ? static_cast<uint64_t>(o.pages_per_worker)
+                                                 : std::max<uint64_t>(1, num_pages / o.workers);
+  torch::manual_seed(o.seed);
+  GPT global(cfg);
+  std::vector<torch::Tensor> global_params = ParameterList(*global);
+  std::vector<std::unique_ptr<LocalTrainer>> workers;
+  for (int k = 0; k < o.workers; ++k) {
+    workers.push_back(std::make_unique<LocalTrainer>(GPT(cfg), MakeInner(o)));
+  }
+  OuterNesterov outer(o.outer_lr, o.outer_momentum);
+  std::vector<torch::optim::Optimizer*> opts;
+  for (auto& w : workers) opts.push_back(&w->optimizer());
+  CheckpointParts parts{&global, opts, &outer};
+
+  TrainPosition pos;
+  if (o.resume && !o.checkpoint_path.empty() && std::filesystem::exists(o.checkpoint_path)) {
+    LOCONET_RETURN_IF_ERROR(CheckResumable(o, cfg));
+    LOCONET_RETURN_IF_ERROR(LoadCheckpoint(o.checkpoint_path, parts, &pos));
+    spdlog::info("resumed from {} at round {}", o.checkpoint_path, pos.round);
+  }
+  for (auto& w : workers) w->set_step(pos.round * H);
+
+  TrainSummary summary;
+  summary.parameters = cfg.ParameterCount();
+  Progress progress(o, rounds * H, pos.round * H);
+  double heldout = EvaluateLoss(global, eval);
+  summary.curve.push_back({pos.round * H, heldout});
+  progress.Update(pos.round * H, pos.round, NAN, heldout, 0, 0, true);
+  std::vector<int64_t> rows;
+  const int64_t stop_round =
+      o.stop_at_step > 0 ? std::min(rounds, (o.stop_at_step + H - 1) / H) : rounds;
+  for (int64_t r = pos.round; r < stop_round; ++r) {
+    const Hash256 round_seed = RoundSeed(o.seed, r);
+    std::vector<torch::Tensor> delta_sum;
+    double loss_sum = 0;
+    for (int k = 0; k < o.workers; ++k) {
+      LocalTrainer& w = *workers[k];
+      std::vector<torch::Tensor> wparams = ParameterList(*w.model());
+      CopyParameters(wparams, global_params);
+      std::vector<uint64_t> pages = AssignPages(round_seed, WorkerKey(o.seed, k), num_pages, share);
+      uint64_t loader_seed = 0;
+      std::memcpy(&loader_seed, round_seed.bytes.data(), 8);
+      LOCONET_ASSIGN_OR_RETURN(BlockLoader loader,
+                               BlockLoader::Create(data.train, pages, o.batch, cfg.context,
+                                                   loader_seed + static_cast<uint64_t>(k)));
+      for (int64_t h = 0; h < H; ++h) {
+        loader.Next(&rows);
+        Result<double> loss = w.Step(ToTensor(rows, o.batch, cfg.context + 1));
+        if (!loss.ok()) return loss.status().WithContext("worker " + std::to_string(k));
+        loss_sum += *loss;
+      }
+      // Pseudo-gradient of worker k: theta_global - theta_k, summed over workers.
+      torch::NoGradGuard no_grad;
+      for (size_t i = 0; i < wparams.size(); ++i) {
+        auto d = global_params[i] - wparams[i];
+        if (delta_sum.size() <= i) {
+          delta_sum.push_back(d);
+        } else {
+          delta_sum[i].add_(d);
+        }
+      }
+      summary.tokens += H * o.batch * cfg.context;
+    }
+    for (auto& d : delta_sum) d.div_(static_cast<double>(o.workers));
+    outer.Step(global_params, delta_sum);
+    const int64_t step = (r + 1) * H;
+    const bool eval_point = step % o.eval_every < H || r + 1 == stop_round;
+    summary.last_train_loss = loss_sum / static_cast<double>(H * o.workers);
+    if (eval_point) {
+      heldout = EvaluateLoss(global, eval);
+      summary.curve.push_back({step, heldout});
+    }
+    progress.Update(step, r + 1, summary.last_train_loss, heldout, o.schedule.At(step - 1),
+                    summary.tokens, eval_point);
+    const bool save_now = !o.checkpoint_path.empty() &&
+                          ((o.checkpoint_every > 0 && (r + 1) % o.checkpoint_every == 0) ||
+                           r + 1 == stop_round);
+    if (save_now) {
+      LOCONET_RETURN_IF_ERROR(SaveCheckpoint(o.checkpoint_path, parts, TrainPosition{step, r + 1, 0}));
+    }
+  }
+  summary.tokens_per_second = summary.tokens / std::max(1e-9, progress.Elapsed());
+  return summary;
+}
+
+}  // namespace
+
+Result<TrainSummary> RunTraining(const TrainOptions& options) {
+  ThreadPlan plan = ConfigureThreads(options.threads);
+  spdlog::debug("threads: torch {} blas {}", plan.torch_threads, plan.blas_threads);
+  ModelConfig cfg = options.model;
+  LOCONET_ASSIGN_OR_RETURN(Data data, OpenData(options, &cfg));
+  if (data.train.page_tokens() < static_cast<uint64_t>(cfg.context + 1)) {
+    return Error(Code::kInvalidArgument, "pages of " + std::to_string(data.train.page_tokens()) +
+                                             " tokens are shorter than the model context + 1");
+  }
+  LOCONET_ASSIGN_OR_RETURN(std::vector<torch::Tensor> eval,
+                           HeldOutBlocks(data.heldout, options.batch, cfg.context,
+                                         options.eval_batches, options.seed ^ 0x5eed));
+  spdlog::info("model {}: {} parameters; {} training pages, {} held-out pages", cfg.name,
+               cfg.ParameterCount(), data.train.num_pages(), data.heldout.num_pages());
+  if (options.diloco()) return RunDiLoCo(options, cfg, data, eval);
+  return RunSingle(options, cfg, data, eval);
+}
+
+}  // namespace loconet

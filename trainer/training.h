@@ -1,0 +1,61 @@
+// `loconet train`: single-node training, and K simulated DiLoCo workers in one process (each on
+// its own assigned pages, H local AdamW steps, then the outer Nesterov step). Torch-free header.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "trainer/model_config.h"
+#include "trainer/schedule.h"
+
+namespace loconet {
+
+struct TrainOptions {
+  ModelConfig model;
+  std::string data_dir = "data/corpus";  // holds train.shard and heldout.shard
+  int64_t steps = 1000;                  // inner steps (per worker in DiLoCo mode)
+  int64_t batch = 16;
+  LrSchedule schedule;                   // total_steps is set to `steps`
+  double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.95, grad_clip = 1.0;
+  uint64_t seed = 1;
+  int threads = 0;                       // 0: every core
+  int64_t eval_every = 100;              // steps between held-out evaluations
+  int64_t eval_batches = 8;
+  // DiLoCo simulation: used when workers > 1 or local_steps > 0.
+  int workers = 1;
+  int64_t local_steps = 0;               // H
+  double outer_lr = 0.7, outer_momentum = 0.9;
+  int64_t pages_per_worker = 0;          // 0: an equal share of the training pages
+  // Output.
+  std::string checkpoint_path;           // empty: no checkpoints
+  int64_t checkpoint_every = 0;          // steps (single node) or rounds (DiLoCo); 0: at the end
+  bool resume = false;                   // continue from checkpoint_path if it exists
+  std::string metrics_path;              // JSON line per evaluation; empty: none
+  bool progress_bar = false;             // redraw one terminal line instead of log lines
+  int64_t stop_at_step = 0;              // stop (and checkpoint) at this step; 0: run to `steps`
+
+  bool diloco() const { return workers > 1 || local_steps > 0; }
+};
+
+// Reads a training config (see configs/train-*.toml and docs/operations.md). The `model` key
+// names a model file relative to the config's folder.
+Result<TrainOptions> LoadTrainOptions(const std::string& path);
+
+struct EvalPoint {
+  int64_t step;
+  double heldout_loss;
+};
+
+struct TrainSummary {
+  std::vector<EvalPoint> curve;  // held-out loss at step 0, every eval_every, and at the end
+  double last_train_loss = 0;
+  double tokens_per_second = 0;  // training tokens processed per wall-clock second (all workers)
+  int64_t tokens = 0;            // training tokens processed in this run
+  int64_t parameters = 0;
+};
+
+Result<TrainSummary> RunTraining(const TrainOptions& options);
+
+}  // namespace loconet
