@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/config.h"
 #include "trainer/gpt.h"
 #include "trainer/local_trainer.h"
 #include "trainer/threads.h"
@@ -24,14 +25,18 @@ static double Seconds(Clock::time_point a) {
   return std::chrono::duration<double>(Clock::now() - a).count();
 }
 
+// The model sizes of configs/models/<name>.toml, with the default 4096-token vocabulary.
 static ModelConfig Named(const std::string& name) {
-  ModelConfig c;
-  c.name = name;
-  c.vocab_size = 4096;
-  if (name == "nano") { c.context = 64; c.d_model = 64; c.layers = 2; c.heads = 2; }
-  if (name == "micro") { c.context = 128; c.d_model = 128; c.layers = 4; c.heads = 4; }
-  if (name == "mini") { c.context = 256; c.d_model = 256; c.layers = 6; c.heads = 8; }
-  return c;
+  const std::string path = "configs/models/" + name + ".toml";
+  auto config = Config::LoadFile(path);
+  Result<ModelConfig> m = config.ok() ? ReadModelConfig(*config) : Result<ModelConfig>(config.status());
+  if (!m.ok()) {
+    std::fprintf(stderr, "trainer_bench: %s (run from the repository root)\n",
+                 m.status().ToString().c_str());
+    std::exit(2);
+  }
+  if (m->vocab_size == 0) m->vocab_size = 4096;
+  return *m;
 }
 
 // Best of three runs of a square fp32 matrix product.
@@ -74,6 +79,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> models = {"nano", "micro", "mini"};
   int batch = 16, steps = 0;
   bool plans = true;
+  std::pair<int, int> forced{0, 0};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--models" && i + 1 < argc) {
@@ -90,16 +96,21 @@ int main(int argc, char** argv) {
       steps = std::atoi(argv[++i]);
     } else if (a == "--default-plan-only") {
       plans = false;
+    } else if (a == "--plan" && i + 1 < argc) {
+      plans = false;
+      std::string v = argv[++i];
+      forced = {std::atoi(v.c_str()), std::atoi(v.substr(v.find(',') + 1).c_str())};
     } else {
       std::fprintf(stderr, "usage: trainer_bench [--models a,b] [--batch N] [--steps N] "
-                           "[--default-plan-only]\n");
+                           "[--default-plan-only] [--plan TORCH,BLAS]\n");
       return 2;
     }
   }
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   std::vector<std::pair<int, int>> thread_plans;
-  ThreadPlan def = ConfigureThreads(0);
+  ThreadPlan def = ConfigureCompute(0);  // also sets the allocator, for every plan below
   thread_plans.push_back({def.torch_threads, def.blas_threads});
+  if (forced.first > 0) thread_plans = {forced};
   if (plans) {
     for (auto p : std::vector<std::pair<int, int>>{{1, 1}, {1, cores}, {cores, 1}, {cores, cores}}) {
       if (p != thread_plans.front()) thread_plans.push_back(p);

@@ -1,6 +1,7 @@
 #include "trainer/threads.h"
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <torch/torch.h>
 
 #include <thread>
@@ -14,13 +15,20 @@ static void SetBlasThreads(int n) {
   if (auto fn = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(n);
 }
 
-ThreadPlan ConfigureThreads(int threads) {
+ThreadPlan ConfigureCompute(int threads) {
+  static const bool allocator_set = [] {
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_TOP_PAD, 64 << 20);
+    return true;
+  }();
+  (void)allocator_set;
   int cores = static_cast<int>(std::thread::hardware_concurrency());
   if (cores <= 0) cores = 1;
   if (threads <= 0) threads = cores;
   ThreadPlan plan;
-  plan.torch_threads = threads;
-  plan.blas_threads = 1;
+  plan.torch_threads = 1;
+  plan.blas_threads = threads;
   at::set_num_threads(plan.torch_threads);
   SetBlasThreads(plan.blas_threads);
   return plan;

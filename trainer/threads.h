@@ -1,6 +1,12 @@
-// Thread settings for LibTorch and OpenBLAS. Torch's intra-op threads and OpenBLAS threads
-// multiply when a parallel torch kernel calls BLAS, so the plan keeps their product within the
-// cores: matrix products run on OpenBLAS threads, everything else on torch's.
+// Compute settings for LibTorch on CPU: threads and the allocator.
+//
+// Threads: matrix products run on OpenBLAS threads, everything else on torch's intra-op
+// threads; when a parallel torch kernel calls BLAS they multiply. Measured on 2 cores
+// (docs/benchmarks.md), 1 torch thread x N BLAS threads is fastest by far, so that is the plan.
+//
+// Allocator: glibc serves blocks above 32 MiB (logits, their gradients) with fresh mmap pages
+// and unmaps them on free, so every step pays page faults on them; that halved throughput. The
+// plan keeps freed memory in the heap instead (mallopt), which is process-wide.
 #pragma once
 
 namespace loconet {
@@ -11,6 +17,6 @@ struct ThreadPlan {
 };
 
 // threads <= 0 means every core. Applies the plan process-wide and returns it.
-ThreadPlan ConfigureThreads(int threads);
+ThreadPlan ConfigureCompute(int threads);
 
 }  // namespace loconet

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config.h"
+#include "core/files.h"
 #include "core/hash.h"
 #include "core/keys.h"
 #include "core/log.h"
@@ -153,8 +154,14 @@ class Progress {
       if (step == total_) std::fprintf(stderr, "\n");
       std::fflush(stderr);
     } else if (eval_point) {
-      spdlog::info("step {}/{} round {} loss {:.4f} held-out {:.4f} lr {:.2e} {:.0f} tok/s ETA {}",
-                   step, total_, round, train_loss, heldout, lr, tps, FormatDuration(eta));
+      std::string where = "step " + std::to_string(step) + "/" + std::to_string(total_);
+      if (round > 0) where += " round " + std::to_string(round);
+      if (std::isnan(train_loss)) {
+        spdlog::info("{} held-out {:.4f}", where, heldout);
+      } else {
+        spdlog::info("{} loss {:.4f} held-out {:.4f} lr {:.2e} {:.0f} tok/s ETA {}", where,
+                     train_loss, heldout, lr, tps, FormatDuration(eta));
+      }
     }
     if (eval_point && metrics_.is_open()) {
       nlohmann::json j = {{"step", step},          {"round", round},
@@ -268,7 +275,7 @@ Result<TrainSummary> RunSingle(const TrainOptions& o, const ModelConfig& cfg, Da
       loss_sum = 0;
       loss_n = 0;
     }
-    progress.Update(step, 0, summary.last_train_loss, heldout, o.schedule.At(step - 1),
+    progress.Update(step, 0, summary.last_train_loss, heldout, MakeInner(o).schedule.At(step - 1),
                     summary.tokens, eval_point);
     if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0) LOCONET_RETURN_IF_ERROR(save());
   }
@@ -354,7 +361,7 @@ Result<TrainSummary> RunDiLoCo(const TrainOptions& o, const ModelConfig& cfg, Da
       heldout = EvaluateLoss(global, eval);
       summary.curve.push_back({step, heldout});
     }
-    progress.Update(step, r + 1, summary.last_train_loss, heldout, o.schedule.At(step - 1),
+    progress.Update(step, r + 1, summary.last_train_loss, heldout, MakeInner(o).schedule.At(step - 1),
                     summary.tokens, eval_point);
     const bool save_now = !o.checkpoint_path.empty() &&
                           ((o.checkpoint_every > 0 && (r + 1) % o.checkpoint_every == 0) ||
@@ -370,9 +377,13 @@ Result<TrainSummary> RunDiLoCo(const TrainOptions& o, const ModelConfig& cfg, Da
 }  // namespace
 
 Result<TrainSummary> RunTraining(const TrainOptions& options) {
-  ThreadPlan plan = ConfigureThreads(options.threads);
+  ThreadPlan plan = ConfigureCompute(options.threads);
   spdlog::debug("threads: torch {} blas {}", plan.torch_threads, plan.blas_threads);
   ModelConfig cfg = options.model;
+  for (const std::string& file : {options.checkpoint_path, options.metrics_path}) {
+    const std::string dir = std::filesystem::path(file).parent_path().string();
+    if (!file.empty() && !dir.empty()) LOCONET_RETURN_IF_ERROR(MakeDirs(dir));
+  }
   LOCONET_ASSIGN_OR_RETURN(Data data, OpenData(options, &cfg));
   if (data.train.page_tokens() < static_cast<uint64_t>(cfg.context + 1)) {
     return Error(Code::kInvalidArgument, "pages of " + std::to_string(data.train.page_tokens()) +
