@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   loconet::apps::RegisterData(app, &exit_code);
   loconet::apps::RegisterTrain(app, &exit_code);
   loconet::apps::RegisterExport(app, &exit_code);
+  loconet::apps::RegisterNodes(app, &exit_code);
+  loconet::apps::RegisterLedger(app, &exit_code);
+  loconet::apps::RegisterLeaderboard(app, &exit_code);
   app.parse_complete_callback([&] {
     loconet::Status s = loconet::InitLogging(log_level);
     if (!s.ok()) {

@@ -1,0 +1,173 @@
+#include <cctype>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "apps/commands.h"
+#include "core/files.h"
+#include "ledger/inspect.h"
+#include "ledger/leaderboard.h"
+#include "ledger/store.h"
+#include "ledger/verify.h"
+
+namespace loconet::apps {
+
+namespace {
+
+// JSON text with any invalid UTF-8 replaced rather than thrown on.
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The author a --author value names: 64 hex characters, or a prefix that matches exactly one
+// author in the ledger.
+Result<PublicKey> ResolveAuthor(const ledger::LedgerStore& store, const std::string& hex) {
+  if (hex.size() == 64) return ParsePublicKey(hex);
+  std::string lower;
+  for (char c : hex) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::optional<PublicKey> found;
+  for (const PublicKey& k : store.Authors()) {
+    if (k.Hex().compare(0, lower.size(), lower) != 0) continue;
+    if (found) {
+      return Error(Code::kInvalidArgument, "author prefix " + hex + " matches several authors");
+    }
+    found = k;
+  }
+  if (!found) return Error(Code::kNotFound, "no author in the ledger starts with " + hex);
+  return *found;
+}
+
+int Fail(const char* cmd, const Status& s) {
+  std::cerr << "loconet " << cmd << ": " << s.ToString() << "\n";
+  return 1;
+}
+
+}  // namespace
+
+void RegisterLedger(CLI::App& app, int* exit_code) {
+  auto* ledger_cmd = app.add_subcommand("ledger", "Inspect and verify a ledger database");
+  ledger_cmd->require_subcommand(1);
+
+  auto* verify = ledger_cmd->add_subcommand(
+      "verify", "Re-check every signature, hash link, body and reward record");
+  struct VerifyArgs {
+    std::string db;
+    uint64_t epoch_rounds = 0;
+  };
+  auto va = std::make_shared<VerifyArgs>();
+  verify->add_option("--db", va->db, "Ledger directory")->required();
+  verify->add_option("--epoch-rounds", va->epoch_rounds,
+                     "Rounds per reward epoch; when given, every reward must span exactly this");
+  verify->callback([=] {
+    auto store = ledger::LedgerStore::Open(va->db, /*read_only=*/true);
+    if (!store.ok()) {
+      *exit_code = Fail("ledger verify", store.status());
+      return;
+    }
+    ledger::LedgerSummary summary;
+    Status s = ledger::VerifyLedger(**store, va->epoch_rounds, &summary);
+    if (!s.ok()) {
+      *exit_code = Fail("ledger verify", s);
+      return;
+    }
+    std::cout << "ledger OK: " << summary.records << " records from " << summary.authors
+              << (summary.authors == 1 ? " author" : " authors") << "\n";
+    *exit_code = 0;
+  });
+
+  auto* show = ledger_cmd->add_subcommand("show", "Print records, one line each");
+  struct ShowArgs {
+    std::string db, author;
+    uint64_t from = 0;
+    uint32_t limit = 100;
+    bool json = false;
+  };
+  auto sa = std::make_shared<ShowArgs>();
+  show->add_option("--db", sa->db, "Ledger directory")->required();
+  show->add_option("--author", sa->author,
+                   "Only this author's records (hex key, or a unique prefix of one)");
+  show->add_option("--from", sa->from, "First height of each author's records")
+      ->capture_default_str();
+  show->add_option("--limit", sa->limit, "At most this many records (0: all)")
+      ->capture_default_str();
+  show->add_flag("--json", sa->json, "One JSON array of records with decoded bodies");
+  show->callback([=] {
+    auto opened = ledger::LedgerStore::Open(sa->db, /*read_only=*/true);
+    if (!opened.ok()) {
+      *exit_code = Fail("ledger show", opened.status());
+      return;
+    }
+    const ledger::LedgerStore& store = **opened;
+    const uint32_t limit = sa->limit == 0 ? std::numeric_limits<uint32_t>::max() : sa->limit;
+    std::vector<PublicKey> authors;
+    if (sa->author.empty()) {
+      authors = store.Authors();
+    } else {
+      auto author = ResolveAuthor(store, sa->author);
+      if (!author.ok()) {
+        *exit_code = Fail("ledger show", author.status());
+        return;
+      }
+      authors.push_back(*author);
+    }
+    std::vector<ledger::Record> records;
+    for (const PublicKey& author : authors) {
+      if (records.size() >= limit) break;
+      auto range = store.Range(author, sa->from, limit - static_cast<uint32_t>(records.size()));
+      if (!range.ok()) {
+        *exit_code = Fail("ledger show", range.status());
+        return;
+      }
+      for (ledger::Record& rec : *range) records.push_back(std::move(rec));
+    }
+    if (sa->json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const ledger::Record& rec : records) out.push_back(ledger::RecordJson(rec));
+      std::cout << Dump(out) << "\n";
+    } else {
+      for (const ledger::Record& rec : records) std::cout << ledger::RecordLine(rec) << "\n";
+    }
+    *exit_code = 0;
+  });
+}
+
+void RegisterLeaderboard(CLI::App& app, int* exit_code) {
+  auto* cmd = app.add_subcommand("leaderboard", "Rank the miners from a ledger");
+  struct Args {
+    std::string db, html;
+    bool json = false;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--db", a->db, "Ledger directory")->required();
+  cmd->add_flag("--json", a->json, "Print JSON instead of a table");
+  cmd->add_option("--html", a->html, "Also write the leaderboard as one web page to this file");
+  cmd->callback([=] {
+    auto store = ledger::LedgerStore::Open(a->db, /*read_only=*/true);
+    if (!store.ok()) {
+      *exit_code = Fail("leaderboard", store.status());
+      return;
+    }
+    auto rows = ledger::BuildLeaderboard(**store);
+    if (!rows.ok()) {
+      *exit_code = Fail("leaderboard", rows.status());
+      return;
+    }
+    if (!a->html.empty()) {
+      Status s = WriteFileAtomic(a->html, ledger::RenderHtml(*rows));
+      if (!s.ok()) {
+        *exit_code = Fail("leaderboard", s);
+        return;
+      }
+    }
+    if (a->json) {
+      std::cout << Dump(ledger::LeaderboardJson(*rows)) << "\n";
+    } else {
+      std::cout << ledger::RenderTable(*rows);
+    }
+    *exit_code = 0;
+  });
+}
+
+}  // namespace loconet::apps

@@ -1,0 +1,91 @@
+// `loconet validator`, `loconet miner` and `loconet devnet`: long-running roles. SIGINT and
+// SIGTERM ask them to stop cleanly.
+#include <signal.h>
+
+#include <atomic>
+#include <iostream>
+
+#include "apps/commands.h"
+#include "trainer/miner.h"
+#include "validator/devnet.h"
+#include "validator/node.h"
+
+namespace loconet::apps {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop.store(true); }
+
+void InstallStopHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+int Fail(const char* cmd, const Status& s) {
+  std::cerr << "loconet " << cmd << ": " << s.ToString() << "\n";
+  return 1;
+}
+
+}  // namespace
+
+void RegisterNodes(CLI::App& app, int* exit_code) {
+  auto* v = app.add_subcommand("validator", "Run a validator node");
+  auto vconfig = std::make_shared<std::string>();
+  v->add_option("--config", *vconfig, "Validator config (TOML)")->required();
+  v->callback([=] {
+    auto cfg = LoadValidatorConfig(*vconfig);
+    if (!cfg.ok()) {
+      *exit_code = Fail("validator", cfg.status());
+      return;
+    }
+    InstallStopHandlers();
+    auto node = ValidatorNode::Create(*cfg);
+    if (!node.ok()) {
+      *exit_code = Fail("validator", node.status());
+      return;
+    }
+    Status s = (*node)->Run(g_stop);
+    *exit_code = s.ok() ? 0 : Fail("validator", s);
+  });
+
+  auto* m = app.add_subcommand("miner", "Run a miner node");
+  auto mconfig = std::make_shared<std::string>();
+  m->add_option("--config", *mconfig, "Miner config (TOML)")->required();
+  m->callback([=] {
+    auto cfg = LoadMinerConfig(*mconfig);
+    if (!cfg.ok()) {
+      *exit_code = Fail("miner", cfg.status());
+      return;
+    }
+    InstallStopHandlers();
+    Status s = RunMiner(*cfg, g_stop);
+    *exit_code = s.ok() ? 0 : Fail("miner", s);
+  });
+
+  auto* d = app.add_subcommand("devnet", "Run a validator and miners as local processes");
+  auto o = std::make_shared<DevnetOptions>();
+  d->add_option("--miners", o->miners, "Number of miners")->check(CLI::Range(1, 64));
+  d->add_option("--rounds", o->rounds, "Rounds to run")->check(CLI::Range(1, 100000));
+  d->add_option("--model", o->model_config, "Model config file");
+  d->add_option("--data", o->data_dir, "Prepared corpus folder");
+  d->add_option("--dir", o->dir, "Working folder (wiped first)");
+  d->add_option("--local-steps", o->local_steps, "Inner steps H per round");
+  d->add_option("--batch", o->batch, "Sequences per inner step");
+  d->add_option("--pages-per-miner", o->pages_per_miner, "Pages assigned per miner and round");
+  d->add_option("--round-seconds", o->round_seconds, "Round deadline");
+  d->add_option("--codec", o->codec, "Codec of the submissions")
+      ->check(CLI::IsMember({"fp32", "int8"}));
+  d->add_option("--lr", o->lr, "Miners' peak inner learning rate");
+  d->callback([=] {
+    InstallStopHandlers();
+    Status s = RunDevnet(*o, g_stop, std::cout);
+    *exit_code = s.ok() ? 0 : Fail("devnet", s);
+  });
+}
+
+}  // namespace loconet::apps

@@ -1,0 +1,150 @@
+#include "ledger/inspect.h"
+
+#include <nlohmann/json.hpp>
+
+#include "ledger/bodies.h"
+
+namespace loconet::ledger {
+
+namespace {
+
+std::string Short(const Hash256& h) { return h.Hex().substr(0, 16); }
+
+std::string BodySummary(const Record& rec) {
+  switch (rec.kind) {
+    case RecordKind::kRegistration: {
+      auto b = RegistrationBody::Decode(rec.body);
+      if (!b.ok()) break;
+      return "miner " + b->miner.Short() + (b->name.empty() ? "" : " \"" + b->name + "\"");
+    }
+    case RecordKind::kRound: {
+      auto b = RoundBody::Decode(rec.body);
+      if (!b.ok()) break;
+      return "round " + std::to_string(b->round) + " base " + Short(b->base_hash) + " codec " +
+             b->codec + " H=" + std::to_string(b->local_steps) + " deadline " +
+             std::to_string(b->deadline_ms);
+    }
+    case RecordKind::kScores: {
+      auto b = ScoresBody::Decode(rec.body);
+      if (!b.ok()) break;
+      size_t accepted = 0;
+      for (const ScoreEntry& e : b->entries) accepted += e.reason == 0;
+      return "round " + std::to_string(b->round) + ": " + std::to_string(b->entries.size()) +
+             " miners scored, " + std::to_string(accepted) + " accepted";
+    }
+    case RecordKind::kModelUpdate: {
+      auto b = ModelUpdateBody::Decode(rec.body);
+      if (!b.ok()) break;
+      return "round " + std::to_string(b->round) + ": model " + Short(b->prev_hash) + " -> " +
+             Short(b->new_hash) + " from " + std::to_string(b->accepted.size()) + " updates";
+    }
+    case RecordKind::kReward: {
+      auto b = RewardBody::Decode(rec.body);
+      if (!b.ok()) break;
+      return "epoch " + std::to_string(b->epoch) + " rounds " + std::to_string(b->first_round) +
+             "-" + std::to_string(b->last_round) + ": " + std::to_string(b->emission) +
+             " units to " + std::to_string(b->entries.size()) + " miners";
+    }
+    case RecordKind::kReveal: {
+      auto b = RevealBody::Decode(rec.body);
+      if (!b.ok()) break;
+      return "round " + std::to_string(b->round) + " secret " + Short(b->secret);
+    }
+  }
+  return "undecodable body: " + CheckBody(rec.kind, rec.body).message();
+}
+
+nlohmann::json BodyJson(const Record& rec) {
+  using nlohmann::json;
+  switch (rec.kind) {
+    case RecordKind::kRegistration: {
+      auto b = RegistrationBody::Decode(rec.body);
+      if (!b.ok()) break;
+      return {{"miner", b->miner.Hex()}, {"name", b->name}};
+    }
+    case RecordKind::kRound: {
+      auto b = RoundBody::Decode(rec.body);
+      if (!b.ok()) break;
+      return {{"round", b->round},
+              {"base_hash", b->base_hash.Hex()},
+              {"round_seed", b->round_seed.Hex()},
+              {"eval_commit", b->eval_commit.Hex()},
+              {"codec", b->codec},
+              {"local_steps", b->local_steps},
+              {"deadline_ms", b->deadline_ms}};
+    }
+    case RecordKind::kScores: {
+      auto b = ScoresBody::Decode(rec.body);
+      if (!b.ok()) break;
+      json entries = json::array();
+      for (const ScoreEntry& e : b->entries) {
+        entries.push_back({{"miner", e.miner.Hex()},
+                           {"reason", e.reason},
+                           {"reason_name", CodeName(static_cast<Code>(e.reason))},
+                           {"improvement_ppb", e.improvement_ppb},
+                           {"score_ppb", e.score_ppb},
+                           {"ema_ppb", e.ema_ppb},
+                           {"receipt_order", e.receipt_order}});
+      }
+      return {{"round", b->round}, {"entries", std::move(entries)}};
+    }
+    case RecordKind::kModelUpdate: {
+      auto b = ModelUpdateBody::Decode(rec.body);
+      if (!b.ok()) break;
+      json accepted = json::array();
+      for (const PublicKey& k : b->accepted) accepted.push_back(k.Hex());
+      return {{"round", b->round},
+              {"prev_hash", b->prev_hash.Hex()},
+              {"new_hash", b->new_hash.Hex()},
+              {"accepted", std::move(accepted)}};
+    }
+    case RecordKind::kReward: {
+      auto b = RewardBody::Decode(rec.body);
+      if (!b.ok()) break;
+      json entries = json::array();
+      for (const RewardEntry& e : b->entries) {
+        entries.push_back({{"miner", e.miner.Hex()}, {"units", e.units}});
+      }
+      return {{"epoch", b->epoch},
+              {"first_round", b->first_round},
+              {"last_round", b->last_round},
+              {"emission", b->emission},
+              {"entries", std::move(entries)}};
+    }
+    case RecordKind::kReveal: {
+      auto b = RevealBody::Decode(rec.body);
+      if (!b.ok()) break;
+      return {{"round", b->round}, {"secret", b->secret.Hex()}};
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string RecordLine(const Record& rec) {
+  return rec.author.Short() + " #" + std::to_string(rec.height) + " round " +
+         std::to_string(rec.round) + " " + KindName(rec.kind) + " " + Short(rec.Hash()) + "  " +
+         BodySummary(rec);
+}
+
+nlohmann::json RecordJson(const Record& rec) {
+  nlohmann::json j = {{"author", rec.author.Hex()},
+                      {"height", rec.height},
+                      {"prev", rec.prev.Hex()},
+                      {"round", rec.round},
+                      {"kind", KindName(rec.kind)},
+                      {"timestamp_ms", rec.timestamp_ms},
+                      {"hash", rec.Hash().Hex()},
+                      {"signature", ToHex(rec.signature.data(), rec.signature.size())}};
+  nlohmann::json body = BodyJson(rec);
+  if (body.is_null()) {
+    j["body_error"] = CheckBody(rec.kind, rec.body).message();
+    j["body_hex"] = ToHex(rec.body);
+  } else {
+    j["body"] = std::move(body);
+  }
+  return j;
+}
+
+}  // namespace loconet::ledger

@@ -1,0 +1,80 @@
+// The whole network as processes on 127.0.0.1: `loconet devnet` with a validator and 2 miners for
+// 3 rounds on the nano model.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "ledger/bodies.h"
+#include "ledger/store.h"
+#include "ledger/verify.h"
+#include "tests/temp_dir.h"
+#include "tests/trainer/fixture.h"
+
+using namespace loconet;
+using loconet::testing::TempDir;
+
+static std::vector<nlohmann::json> ReadLines(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+TEST_CASE("a devnet of a validator and 2 miners trains for 3 rounds and agrees on every model",
+          "[net][slow]") {
+  TempDir dir;
+  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path(), 6000, 800));
+  const std::string net = dir / "net";
+  std::string cmd = std::string(LOCONET_BINARY) + " devnet --miners 2 --rounds 3 --model " +
+                    LOCONET_SOURCE_DIR + "/configs/models/nano.toml --data " + dir.path() +
+                    " --dir " + net +
+                    " --local-steps 20 --batch 8 --pages-per-miner 8 --round-seconds 60"
+                    " --lr 0.01 > " + (dir / "out.txt") + " 2>&1";
+  const int rc = std::system(cmd.c_str());
+  std::ifstream out_file(dir / "out.txt");
+  std::string output((std::istreambuf_iterator<char>(out_file)), std::istreambuf_iterator<char>());
+  INFO(output);
+  REQUIRE(rc == 0);
+  CHECK(output.find("ledger verified") != std::string::npos);
+
+  // Both miners scored and accepted in every round; the ledger verifies.
+  auto store = ledger::LedgerStore::Open(net + "/validator/ledger", true);
+  REQUIRE(store.ok());
+  CHECK(ledger::VerifyLedger(**store).ok());
+  std::map<uint64_t, std::string> new_hash;  // round -> model hash after the round
+  std::map<uint64_t, int> accepted;
+  REQUIRE((*store)->ForEach([&](const ledger::Record& r) -> Status {
+    if (r.kind == ledger::RecordKind::kScores) {
+      auto b = ledger::ScoresBody::Decode(r.body);
+      REQUIRE(b.ok());
+      for (const auto& e : b->entries) accepted[b->round] += e.reason == 0 ? 1 : 0;
+    } else if (r.kind == ledger::RecordKind::kModelUpdate) {
+      auto b = ledger::ModelUpdateBody::Decode(r.body);
+      REQUIRE(b.ok());
+      new_hash[b->round] = b->new_hash.Hex();
+    }
+    return Status::Ok();
+  }).ok());
+  REQUIRE(new_hash.size() == 3);
+  for (uint64_t r = 0; r < 3; ++r) CHECK(accepted[r] == 2);
+
+  // Every miner reached the validator's model hash after every round.
+  for (int m = 0; m < 2; ++m) {
+    std::map<uint64_t, std::string> seen;
+    for (const auto& j : ReadLines(net + "/miner-" + std::to_string(m) + "/rounds.jsonl")) {
+      if (j["event"] == "model_update") seen[j["round"].get<uint64_t>()] = j["model_hash"];
+    }
+    for (uint64_t r = 0; r < 3; ++r) {
+      INFO("miner " << m << " round " << r);
+      CHECK(seen[r] == new_hash[r]);
+    }
+  }
+
+  // The global held-out loss fell.
+  auto status = ReadLines(net + "/validator/status.jsonl");
+  REQUIRE(status.size() == 3);
+  CHECK(status.back()["heldout_loss"].get<double>() < status.front()["base_loss"].get<double>());
+}

@@ -1,0 +1,228 @@
+// A validator in this process, fed every kind of bad input by a scripted client: each is answered
+// with its reason code and recorded, and an honest submission is still accepted.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/keys.h"
+#include "ledger/bodies.h"
+#include "ledger/store.h"
+#include "sync/codec.h"
+#include "sync/envelope.h"
+#include "sync/messages.pb.h"
+#include "sync/transport.h"
+#include "tests/temp_dir.h"
+#include "tests/trainer/fixture.h"
+#include "datasets/assignment.h"
+#include "trainer/gpt.h"
+#include "trainer/params.h"
+#include "trainer/wire.h"
+#include "validator/node.h"
+
+using namespace loconet;
+using loconet::testing::TempDir;
+
+namespace {
+
+Bytes ToBytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+ValidatorConfig NanoValidator(const TempDir& dir) {
+  ValidatorConfig c;
+  c.key_file = dir / "validator.key";
+  c.db_dir = dir / "ledger";
+  c.state_file = dir / "state.pt";
+  c.status_file = dir / "status.jsonl";
+  c.data_dir = dir.path();
+  c.router_endpoint = "tcp://127.0.0.1:0";
+  c.pub_endpoint = "tcp://127.0.0.1:0";
+  c.model.name = "nano";
+  c.model.vocab_size = 256;
+  c.model.context = 32;
+  c.model.d_model = 32;
+  c.model.layers = 2;
+  c.model.heads = 2;
+  c.max_request_bytes = 1u << 20;
+  c.rounds = 1;
+  c.min_miners = 1;
+  c.round_seconds = 30;
+  c.local_steps = 5;
+  c.batch = 4;
+  c.pages_per_miner = 4;
+  c.codec.name = "int8";
+  c.eval_batches = 2;
+  return c;
+}
+
+struct Client {
+  std::unique_ptr<sync::DealerClient> dealer;
+
+  proto::Reply Send(const Bytes& raw) {
+    auto r = dealer->Request(raw, 20000, 1);
+    REQUIRE(r.ok());
+    auto env = sync::OpenEnvelope(r->data(), r->size(), 1u << 30, sync::kTagReply);
+    REQUIRE(env.ok());
+    proto::Reply reply;
+    REQUIRE(reply.ParseFromArray(env->body.data(), static_cast<int>(env->body.size())));
+    return reply;
+  }
+  proto::Reply Call(const Identity& id, const proto::Request& req) {
+    return Send(sync::SealEnvelope(id, sync::kTagRequest, ToBytes(req.SerializeAsString())));
+  }
+};
+
+Identity Key(uint8_t n) {
+  std::array<uint8_t, 32> seed{};
+  seed[0] = n;
+  return Identity::FromSeed(seed);
+}
+
+}  // namespace
+
+TEST_CASE("every kind of bad input is answered with its reason and recorded", "[validator][net]") {
+  TempDir dir;
+  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
+  ValidatorConfig cfg = NanoValidator(dir);
+  REQUIRE(Identity::Generate().Save(cfg.key_file).ok());
+  auto node = ValidatorNode::Create(cfg);
+  REQUIRE(node.ok());
+  std::atomic<bool> stop{false};
+  Status run_status;
+  std::thread runner([&] { run_status = (*node)->Run(stop); });
+
+  Client client;
+  auto dealer = sync::DealerClient::Connect((*node)->router_endpoint());
+  REQUIRE(dealer.ok());
+  client.dealer = std::move(*dealer);
+
+  Identity honest = Key(1), stale = Key(2), shapes = Key(3), nan = Key(4), wrong_codec = Key(5);
+  for (const Identity* id : {&honest, &stale, &shapes, &nan, &wrong_codec}) {
+    proto::Request reg;
+    reg.mutable_register_()->set_name("m");
+    CHECK(client.Call(*id, reg).accepted());
+  }
+  proto::Request get;
+  get.mutable_get_round();
+  proto::Reply round_reply = client.Call(honest, get);
+  REQUIRE(round_reply.accepted());
+  proto::RoundAnnouncement a;
+  REQUIRE(a.ParseFromString(round_reply.payload()));
+
+  // A well-formed submission from `id`, built like a miner's (same initial model as the
+  // validator: same seed and config).
+  torch::manual_seed(cfg.seed);
+  GPT model(cfg.model);
+  REQUIRE(ModelHash(*model).bytes.size() == 32);
+  auto make = [&](const Identity& id) {
+    proto::Request req;
+    proto::Submission* s = req.mutable_submission();
+    s->set_round(a.round());
+    s->set_base_hash(a.base_hash());
+    auto pages = datasets::AssignPages(
+        [&] { Hash256 h; std::memcpy(h.bytes.data(), a.round_seed().data(), 32); return h; }(),
+        id.public_key(), a.num_pages(), a.pages_per_miner());
+    Hash256 digest = datasets::PagesDigest(pages);
+    s->set_pages_digest(std::string(digest.bytes.begin(), digest.bytes.end()));
+    *s->mutable_codec() = a.codec();
+    s->set_inner_steps(a.local_steps());
+    std::vector<torch::Tensor> deltas;
+    for (auto& p : model->parameters()) deltas.push_back(torch::randn_like(p) * 1e-3);
+    auto codec = sync::MakeCodec(sync::CodecSpec::FromProto(a.codec()));
+    REQUIRE(codec.ok());
+    sync::ErrorFeedback ef(0.0);
+    EncodeDeltas(*model, deltas, **codec, ef, s->mutable_tensors());
+    return req;
+  };
+  auto reason = [](const proto::Reply& r) { return static_cast<Code>(r.reason()); };
+
+  // Bad signature: one flipped bit in the signed body.
+  {
+    Bytes raw = sync::SealEnvelope(honest, sync::kTagRequest, ToBytes(make(honest).SerializeAsString()));
+    proto::Envelope env;
+    REQUIRE(env.ParseFromArray(raw.data(), static_cast<int>(raw.size())));
+    std::string body = env.body();
+    body[body.size() / 2] ^= 1;
+    env.set_body(body);
+    CHECK(reason(client.Send(ToBytes(env.SerializeAsString()))) == Code::kBadSignature);
+  }
+  // Unregistered key.
+  CHECK(reason(client.Call(Key(9), make(Key(9)))) == Code::kUnknownKey);
+  // Truncated and non-protobuf bytes.
+  {
+    Bytes raw = sync::SealEnvelope(honest, sync::kTagRequest, ToBytes(make(honest).SerializeAsString()));
+    raw.resize(raw.size() / 3);
+    CHECK(reason(client.Send(raw)) == Code::kDecodeError);
+    CHECK(reason(client.Send(Bytes{0xff, 0xfe, 0x01, 0x02, 0x03})) == Code::kDecodeError);
+  }
+  // Oversized frame (the limit is 1 MiB).
+  CHECK(reason(client.Send(Bytes(3u << 20, 7))) == Code::kTooLarge);
+  // Wrong round.
+  {
+    proto::Request req = make(honest);
+    req.mutable_submission()->set_round(a.round() + 5);
+    CHECK(reason(client.Call(honest, req)) == Code::kWrongRound);
+  }
+  // Stale base.
+  {
+    proto::Request req = make(stale);
+    req.mutable_submission()->set_base_hash(std::string(32, 'x'));
+    CHECK(reason(client.Call(stale, req)) == Code::kStaleBase);
+  }
+  // Wrong tensor shapes: drop the last tensor's last dimension.
+  {
+    proto::Request req = make(shapes);
+    auto* t = req.mutable_submission()->mutable_tensors(0);
+    t->set_shape(0, t->shape(0) + 1);
+    CHECK(reason(client.Call(shapes, req)) == Code::kShapeMismatch);
+  }
+  // NaN values: an fp32 NaN pattern as an int8 scale.
+  {
+    proto::Request req = make(nan);
+    std::string* data = req.mutable_submission()->mutable_tensors(1)->mutable_data();
+    const float q = std::numeric_limits<float>::quiet_NaN();
+    std::memcpy(data->data(), &q, 4);
+    Code c = reason(client.Call(nan, req));
+    CHECK((c == Code::kNonFinite || c == Code::kDecodeError));
+  }
+  // The honest submission is still accepted, and a second one is a duplicate.
+  proto::Request ok = make(honest);
+  CHECK(client.Call(honest, ok).accepted());
+  CHECK(reason(client.Call(honest, ok)) == Code::kDuplicate);
+  // Wrong codec (the last registered miner to submit: the round then closes).
+  {
+    proto::Request req = make(wrong_codec);
+    req.mutable_submission()->mutable_codec()->set_name("fp32");
+    CHECK(reason(client.Call(wrong_codec, req)) == Code::kWrongCodec);
+  }
+
+  runner.join();
+  REQUIRE(run_status.ok());
+
+  // Recorded: the round's status line counts every rejection, the ledger has each miner's reason.
+  std::ifstream in(cfg.status_file);
+  std::string line;
+  REQUIRE(std::getline(in, line));
+  auto status = nlohmann::json::parse(line);
+  for (const char* r : {"bad_signature", "unknown_key", "decode_error", "too_large", "wrong_round",
+                        "stale_base", "shape_mismatch", "wrong_codec", "duplicate"}) {
+    INFO(r);
+    CHECK(status["rejections"].value(r, 0) >= 1);
+  }
+  CHECK(status["accepted"] == 1);
+  auto store = ledger::LedgerStore::Open(cfg.db_dir, true);
+  REQUIRE(store.ok());
+  auto records = (*store)->ByRound(a.round());
+  REQUIRE(records.ok());
+  std::map<PublicKey, uint16_t> reasons;
+  for (const auto& r : *records) {
+    if (r.kind != ledger::RecordKind::kScores) continue;
+    auto body = ledger::ScoresBody::Decode(r.body);
+    REQUIRE(body.ok());
+    for (const auto& e : body->entries) reasons[e.miner] = e.reason;
+  }
+  CHECK(reasons[honest.public_key()] == 0);
+  CHECK(reasons[stale.public_key()] == static_cast<uint16_t>(Code::kStaleBase));
+  CHECK(reasons[shapes.public_key()] == static_cast<uint16_t>(Code::kShapeMismatch));
+  CHECK(reasons[wrong_codec.public_key()] == static_cast<uint16_t>(Code::kWrongCodec));
+  CHECK(reasons.count(nan.public_key()) == 1);
+}

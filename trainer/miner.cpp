@@ -1,0 +1,358 @@
+#include "trainer/miner.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/config.h"
+#include "core/files.h"
+#include "core/hash.h"
+#include "core/keys.h"
+#include "core/log.h"
+#include "datasets/assignment.h"
+#include "datasets/loader.h"
+#include "datasets/shard.h"
+#include "sync/codec.h"
+#include "sync/envelope.h"
+#include "sync/messages.h"
+#include "sync/messages.pb.h"
+#include "sync/transport.h"
+#include "trainer/gpt.h"
+#include "trainer/local_trainer.h"
+#include "trainer/params.h"
+#include "trainer/threads.h"
+#include "trainer/wire.h"
+
+namespace loconet {
+
+using datasets::BlockLoader;
+using datasets::ShardReader;
+
+static std::string Resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
+  return (std::filesystem::path(base_dir) / p).lexically_normal().string();
+}
+
+Result<MinerConfig> LoadMinerConfig(const std::string& path) {
+  LOCONET_ASSIGN_OR_RETURN(Config c, Config::LoadFile(path));
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  MinerConfig m;
+  std::string model_file = c.Str("model", std::nullopt);
+  m.key_file = Resolve(dir, c.Str("miner.key", std::nullopt));
+  m.name = c.Str("miner.name", m.name);
+  m.validator_router = c.Str("miner.validator", m.validator_router);
+  m.validator_pub = c.Str("miner.validator_pub", m.validator_pub);
+  m.data_dir = Resolve(dir, c.Str("miner.data", m.data_dir));
+  m.log_file = Resolve(dir, c.Str("miner.log_file", std::string()));
+  m.threads = static_cast<int>(c.Int("miner.threads", 1, 0, 1024));
+  m.request_timeout_ms = static_cast<int>(c.Int("miner.request_timeout_ms", 5000, 10, 600000));
+  m.rounds = c.Int("miner.rounds", 0, 0, INT64_MAX);
+  m.schedule.peak = c.Real("train.lr", 3e-3, 1e-8, 1.0);
+  m.schedule.min_ratio = c.Real("train.min_lr_ratio", 0.1, 0.0, 1.0);
+  m.schedule.warmup_steps = c.Int("train.warmup_steps", 20, 0, INT64_MAX);
+  m.schedule.total_steps = c.Int("train.total_steps", 100000, 1, INT64_MAX);
+  m.weight_decay = c.Real("train.weight_decay", 0.1, 0.0, 10.0);
+  m.beta1 = c.Real("train.beta1", 0.9, 0.0, 0.99999);
+  m.beta2 = c.Real("train.beta2", 0.95, 0.0, 0.99999);
+  m.grad_clip = c.Real("train.grad_clip", 1.0, 1e-6, 1e6);
+  LOCONET_RETURN_IF_ERROR(c.Finish());
+  LOCONET_ASSIGN_OR_RETURN(Config mc, Config::LoadFile(Resolve(dir, model_file)));
+  LOCONET_ASSIGN_OR_RETURN(m.model, ReadModelConfig(mc));
+  return m;
+}
+
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Str(const Hash256& h) {
+  return std::string(reinterpret_cast<const char*>(h.bytes.data()), h.bytes.size());
+}
+
+Hash256 HashOf(const std::string& s) {
+  Hash256 h;
+  if (s.size() == 32) std::memcpy(h.bytes.data(), s.data(), 32);
+  return h;
+}
+
+Bytes ToBytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+class Miner {
+ public:
+  Miner(const MinerConfig& cfg, Identity id) : cfg_(cfg), id_(std::move(id)) {}
+
+  Status Init() {
+    sync::RouteProtobufLogs();
+    ConfigureCompute(cfg_.threads);
+    LOCONET_ASSIGN_OR_RETURN(ShardReader shard, ShardReader::Open(cfg_.data_dir + "/train.shard"));
+    train_.emplace(std::move(shard));
+    if (cfg_.model.vocab_size == 0) cfg_.model.vocab_size = train_->vocab_size();
+    InnerOptions inner;
+    inner.schedule = cfg_.schedule;
+    inner.weight_decay = cfg_.weight_decay;
+    inner.beta1 = cfg_.beta1;
+    inner.beta2 = cfg_.beta2;
+    inner.grad_clip = cfg_.grad_clip;
+    trainer_ = std::make_unique<LocalTrainer>(GPT(cfg_.model), inner);
+    LOCONET_ASSIGN_OR_RETURN(client_, sync::DealerClient::Connect(cfg_.validator_router));
+    LOCONET_ASSIGN_OR_RETURN(sub_, sync::Subscriber::Connect(cfg_.validator_pub, {"model"}));
+    if (!cfg_.log_file.empty()) {
+      const std::string dir = std::filesystem::path(cfg_.log_file).parent_path().string();
+      if (!dir.empty()) LOCONET_RETURN_IF_ERROR(MakeDirs(dir));
+      log_.open(cfg_.log_file, std::ios::app);
+    }
+    return Status::Ok();
+  }
+
+  // Sends one request and returns the validator's verified reply.
+  Result<proto::Reply> Call(const proto::Request& req, int attempts = 3) {
+    Bytes env = sync::SealEnvelope(id_, sync::kTagRequest, ToBytes(req.SerializeAsString()));
+    LOCONET_ASSIGN_OR_RETURN(Bytes raw, client_->Request(env, cfg_.request_timeout_ms, attempts));
+    LOCONET_ASSIGN_OR_RETURN(sync::OpenedEnvelope opened,
+                             sync::OpenEnvelope(raw.data(), raw.size(), 1u << 30, sync::kTagReply));
+    if (validator_key_set_ && opened.sender != validator_key_) {
+      return Error(Code::kBadSignature, "reply signed by another key than the validator's");
+    }
+    validator_key_ = opened.sender;
+    validator_key_set_ = true;
+    proto::Reply reply;
+    if (!reply.ParseFromArray(opened.body.data(), static_cast<int>(opened.body.size()))) {
+      return Error(Code::kDecodeError, "reply body is not a Reply message");
+    }
+    return reply;
+  }
+
+  Status Register() {
+    proto::Request req;
+    req.mutable_register_()->set_name(cfg_.name);
+    LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(req));
+    if (!reply.accepted()) {
+      return Error(static_cast<Code>(reply.reason()), "registration refused: " + reply.message());
+    }
+    spdlog::info("miner {} ({}) registered", id_.public_key().Short(), cfg_.name);
+    return Status::Ok();
+  }
+
+  // Drains published model updates, applying each that continues from our current model.
+  void ApplyUpdates() {
+    std::string topic;
+    Bytes payload;
+    while (true) {
+      auto got = sub_->Receive(0, &topic, &payload);
+      if (!got.ok() || !*got) return;
+      auto env = sync::OpenEnvelope(payload.data(), payload.size(), 1u << 30,
+                                    sync::kTagModelUpdate);
+      if (!env.ok() || (validator_key_set_ && env->sender != validator_key_)) continue;
+      proto::ModelUpdate u;
+      if (!u.ParseFromArray(env->body.data(), static_cast<int>(env->body.size()))) continue;
+      const Hash256 current = ModelHash(*trainer_->model());
+      if (HashOf(u.prev_hash()) != current) continue;
+      if (u.delta_size() > 0) {
+        auto d = DecodeDeltas(*trainer_->model(), u.delta(), *fp32_);
+        if (!d.ok()) {
+          spdlog::warn("model update for round {} does not decode: {}", u.round(),
+                       d.status().ToString());
+          continue;
+        }
+        torch::NoGradGuard no_grad;
+        auto params = ParameterList(*trainer_->model());
+        for (size_t i = 0; i < params.size(); ++i) params[i].add_((*d)[i]);
+      }
+      const Hash256 now = ModelHash(*trainer_->model());
+      const bool match = now == HashOf(u.new_hash());
+      spdlog::info("round {} aggregate applied: model {} ({})", u.round(), now.Hex().substr(0, 12),
+                   match ? "matches the validator" : "MISMATCH, will fetch a checkpoint");
+      WriteLog({{"event", "model_update"}, {"round", u.round()}, {"model_hash", now.Hex()},
+                {"matches", match}});
+    }
+  }
+
+  Status FetchCheckpoint(const std::string& hash) {
+    Bytes all;
+    uint32_t count = 1;
+    for (uint32_t i = 0; i < count; ++i) {
+      proto::Request req;
+      req.mutable_checkpoint()->set_model_hash(hash);
+      req.mutable_checkpoint()->set_index(i);
+      LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(req));
+      if (!reply.accepted()) {
+        return Error(static_cast<Code>(reply.reason()), "checkpoint: " + reply.message());
+      }
+      proto::CheckpointChunk chunk;
+      if (!chunk.ParseFromString(reply.payload()) || chunk.index() != i || chunk.count() == 0 ||
+          chunk.count() > 100000 || (i > 0 && chunk.count() != count)) {
+        return Error(Code::kDecodeError, "checkpoint chunk " + std::to_string(i) + " is malformed");
+      }
+      count = chunk.count();
+      all.insert(all.end(), chunk.data().begin(), chunk.data().end());
+    }
+    GPT probe(cfg_.model);
+    LOCONET_RETURN_IF_ERROR(LoadParameterBytes(*probe, all));
+    if (ModelHash(*probe) != HashOf(hash)) {
+      return Error(Code::kCorrupt, "checkpoint bytes do not hash to the announced model");
+    }
+    LOCONET_RETURN_IF_ERROR(LoadParameterBytes(*trainer_->model(), all));
+    spdlog::info("fetched checkpoint {} ({} bytes)", HashOf(hash).Hex().substr(0, 12), all.size());
+    return Status::Ok();
+  }
+
+  void WriteLog(const nlohmann::json& j) {
+    if (log_.is_open()) log_ << j.dump() << "\n" << std::flush;
+  }
+
+  Status TrainAndSubmit(const proto::RoundAnnouncement& a) {
+    const Hash256 round_seed = HashOf(a.round_seed());
+    auto pages = datasets::AssignPages(round_seed, id_.public_key(), a.num_pages(),
+                                       a.pages_per_miner());
+    if (a.num_pages() != train_->num_pages()) {
+      return Error(Code::kInvalidArgument, "the validator counts " + std::to_string(a.num_pages()) +
+                                               " training pages, this miner's shard has " +
+                                               std::to_string(train_->num_pages()));
+    }
+    uint64_t seed = 0;
+    std::memcpy(&seed, id_.public_key().bytes.data(), 8);
+    LOCONET_ASSIGN_OR_RETURN(BlockLoader loader,
+                             BlockLoader::Create(*train_, pages, static_cast<int>(a.batch()),
+                                                 static_cast<int>(cfg_.model.context),
+                                                 seed ^ a.round()));
+    std::vector<torch::Tensor> start = CloneParameters(*trainer_->model());
+    std::vector<int64_t> rows;
+    double loss_sum = 0;
+    for (uint32_t h = 0; h < a.local_steps(); ++h) {
+      loader.Next(&rows);
+      auto block = torch::from_blob(rows.data(), {static_cast<int64_t>(a.batch()),
+                                                  cfg_.model.context + 1}, torch::kLong).clone();
+      auto loss = trainer_->Step(block);  // (B, T+1) -> one AdamW step
+      if (!loss.ok()) {
+        CopyParameters(ParameterList(*trainer_->model()), start);
+        return loss.status();
+      }
+      loss_sum += *loss;
+    }
+    // Pseudo-gradient: theta_start - theta_local; then back to the base for the aggregate.
+    std::vector<torch::Tensor> delta;
+    auto now = ParameterList(*trainer_->model());
+    for (size_t i = 0; i < now.size(); ++i) delta.push_back(start[i] - now[i].detach());
+    CopyParameters(now, start);
+
+    const sync::CodecSpec spec = sync::CodecSpec::FromProto(a.codec());
+    LOCONET_RETURN_IF_ERROR(spec.Validate());
+    if (!feedback_ || codec_spec_ != spec) {
+      feedback_ = std::make_unique<sync::ErrorFeedback>(spec.ef_beta);
+      codec_spec_ = spec;
+    }
+    LOCONET_ASSIGN_OR_RETURN(std::unique_ptr<sync::Codec> codec, sync::MakeCodec(spec));
+    proto::Request req;
+    proto::Submission* s = req.mutable_submission();
+    s->set_round(a.round());
+    s->set_base_hash(a.base_hash());
+    s->set_pages_digest(Str(datasets::PagesDigest(pages)));
+    *s->mutable_codec() = a.codec();
+    s->set_inner_steps(a.local_steps());
+    s->set_train_loss(loss_sum / std::max<uint32_t>(1, a.local_steps()));
+    EncodeDeltas(*trainer_->model(), delta, *codec, *feedback_, s->mutable_tensors());
+    const size_t bytes = req.ByteSizeLong();
+    LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(req, 1));
+    spdlog::info("round {}: trained {} steps (loss {:.4f}), sent {} bytes: {}", a.round(),
+                 a.local_steps(), s->train_loss(), bytes,
+                 reply.accepted() ? "accepted"
+                                  : std::string(CodeName(static_cast<Code>(reply.reason()))) +
+                                        ": " + reply.message());
+    WriteLog({{"event", "submission"}, {"round", a.round()}, {"bytes", bytes},
+              {"train_loss", s->train_loss()}, {"accepted", reply.accepted()},
+              {"reason", CodeName(static_cast<Code>(reply.reason()))}});
+    return Status::Ok();
+  }
+
+  Status Run(const std::atomic<bool>& stop) {
+    sync::CodecSpec fp32;
+    fp32.name = "fp32";
+    LOCONET_ASSIGN_OR_RETURN(fp32_, sync::MakeCodec(fp32));
+    // The validator may not be up yet: keep trying to register.
+    while (!stop.load()) {
+      Status s = Register();
+      if (s.ok()) break;
+      spdlog::warn("register: {}; retrying", s.ToString());
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    int64_t done = 0;
+    int64_t last_round = -1;
+    while (!stop.load() && (cfg_.rounds == 0 || done < cfg_.rounds)) {
+      ApplyUpdates();
+      proto::Request req;
+      req.mutable_get_round();
+      auto reply = Call(req);
+      if (!reply.ok()) {
+        spdlog::warn("get round: {}", reply.status().ToString());
+        continue;
+      }
+      proto::RoundAnnouncement a;
+      if (!reply->accepted() || !a.ParseFromString(reply->payload()) ||
+          static_cast<int64_t>(a.round()) <= last_round) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;
+      }
+      // Hold the announced base: the applied aggregate, or a fetched checkpoint.
+      ApplyUpdates();
+      if (Str(ModelHash(*trainer_->model())) != a.base_hash()) {
+        Status f = FetchCheckpoint(a.base_hash());
+        if (!f.ok()) {
+          spdlog::warn("round {}: cannot get the base model: {}", a.round(), f.ToString());
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+          continue;
+        }
+      }
+      last_round = static_cast<int64_t>(a.round());
+      if (NowMs() >= a.deadline_unix_ms()) continue;  // joined too late: wait for the next
+      Status s = TrainAndSubmit(a);
+      if (!s.ok()) {
+        spdlog::error("round {}: {}", a.round(), s.ToString());
+        if (s.code() == Code::kNonFiniteLoss || s.code() == Code::kInvalidArgument) return s;
+      }
+      ++done;
+    }
+    // Take the last aggregate before leaving, so the final model is logged.
+    const int64_t until = NowMs() + 2000;
+    while (!stop.load() && NowMs() < until) {
+      ApplyUpdates();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  MinerConfig cfg_;
+  Identity id_;
+  std::optional<ShardReader> train_;
+  std::unique_ptr<LocalTrainer> trainer_;
+  std::unique_ptr<sync::DealerClient> client_;
+  std::unique_ptr<sync::Subscriber> sub_;
+  std::unique_ptr<sync::Codec> fp32_;
+  std::unique_ptr<sync::ErrorFeedback> feedback_;
+  sync::CodecSpec codec_spec_;
+  PublicKey validator_key_;
+  bool validator_key_set_ = false;
+  std::ofstream log_;
+};
+
+}  // namespace
+
+Status RunMiner(const MinerConfig& config, const std::atomic<bool>& stop) {
+  LOCONET_ASSIGN_OR_RETURN(Identity id, Identity::Load(config.key_file));
+  Miner miner(config, std::move(id));
+  LOCONET_RETURN_IF_ERROR(miner.Init());
+  return miner.Run(stop);
+}
+
+}  // namespace loconet

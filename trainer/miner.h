@@ -1,0 +1,36 @@
+// The miner: registers its key with a validator, then each round receives the announcement,
+// makes sure it holds the announced base model (applying the published aggregate, or fetching
+// a checkpoint), trains H inner AdamW steps on its assigned pages, compresses the pseudo-gradient
+// with error feedback, signs and submits it, and logs the reply. A miner started mid-run joins at
+// the next round. One thread runs a miner.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "core/status.h"
+#include "trainer/model_config.h"
+#include "trainer/schedule.h"
+
+namespace loconet {
+
+struct MinerConfig {
+  std::string key_file;
+  std::string name = "miner";
+  std::string validator_router = "tcp://127.0.0.1:7600";
+  std::string validator_pub = "tcp://127.0.0.1:7601";
+  std::string data_dir = "data/corpus";  // train.shard
+  std::string log_file;                  // one JSON line per round; empty: none
+  ModelConfig model;
+  int threads = 1;
+  LrSchedule schedule{3e-3, 0.1, 20, 100000};  // over this miner's inner steps
+  double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.95, grad_clip = 1.0;
+  int request_timeout_ms = 5000;
+  int64_t rounds = 0;                    // stop after this many submissions; 0: until stopped
+};
+
+Result<MinerConfig> LoadMinerConfig(const std::string& path);
+
+Status RunMiner(const MinerConfig& config, const std::atomic<bool>& stop);
+
+}  // namespace loconet

@@ -1,0 +1,53 @@
+#include "validator/config.h"
+
+#include <filesystem>
+
+#include "core/config.h"
+
+namespace loconet {
+
+static std::string Resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
+  return (std::filesystem::path(base_dir) / p).lexically_normal().string();
+}
+
+Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
+  LOCONET_ASSIGN_OR_RETURN(Config c, Config::LoadFile(path));
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  ValidatorConfig v;
+  std::string model_file = c.Str("model", std::nullopt);
+  v.key_file = Resolve(dir, c.Str("validator.key", std::nullopt));
+  v.db_dir = Resolve(dir, c.Str("validator.db", v.db_dir));
+  v.state_file = Resolve(dir, c.Str("validator.state", v.state_file));
+  v.data_dir = Resolve(dir, c.Str("validator.data", v.data_dir));
+  v.status_file = Resolve(dir, c.Str("validator.status_file", std::string()));
+  v.router_endpoint = c.Str("validator.router", v.router_endpoint);
+  v.pub_endpoint = c.Str("validator.pub", v.pub_endpoint);
+  v.seed = static_cast<uint64_t>(c.Int("validator.seed", 1, 0, INT64_MAX));
+  v.threads = static_cast<int>(c.Int("validator.threads", 1, 0, 1024));
+  v.max_request_bytes =
+      static_cast<size_t>(c.Int("validator.max_request_mib", 64, 1, 4096)) << 20;
+  v.rounds = c.Int("round.count", 0, 0, INT64_MAX);
+  v.min_miners = c.Int("round.min_miners", 1, 0, 100000);
+  v.round_seconds = c.Real("round.seconds", 60, 0.1, 86400);
+  v.local_steps = static_cast<uint32_t>(c.Int("round.local_steps", 50, 1, 1000000));
+  v.batch = static_cast<uint32_t>(c.Int("round.batch", 16, 1, 4096));
+  v.pages_per_miner = static_cast<uint32_t>(c.Int("round.pages_per_miner", 16, 1, 1 << 30));
+  v.codec.name = c.Str("round.codec", std::string("int8"), {"fp32", "int8"});
+  v.codec.chunk = static_cast<uint32_t>(c.Int("round.codec_chunk", 4096, 16, 1 << 24));
+  v.codec.ef_beta = c.Real("round.ef_beta", 0.95, 0.0, 1.0);
+  v.eval_lr = c.Real("score.eval_lr", 1.0, 0.0, 100.0);
+  v.eval_batches = static_cast<uint32_t>(c.Int("score.eval_batches", 4, 1, 10000));
+  v.ema_alpha = c.Real("score.ema_alpha", 0.3, 0.0, 1.0);
+  v.score_cap = c.Real("score.cap", 0.05, 0.0, 1.0);
+  v.outer_lr = c.Real("aggregate.outer_lr", 0.7, 0.0, 10.0);
+  v.outer_momentum = c.Real("aggregate.outer_momentum", 0.9, 0.0, 0.9999);
+  v.epoch_rounds = static_cast<uint64_t>(c.Int("rewards.epoch_rounds", 5, 1, 1000000));
+  v.emission = static_cast<uint64_t>(c.Int("rewards.emission", 1000000, 1, INT64_MAX));
+  LOCONET_RETURN_IF_ERROR(c.Finish());
+  LOCONET_ASSIGN_OR_RETURN(Config mc, Config::LoadFile(Resolve(dir, model_file)));
+  LOCONET_ASSIGN_OR_RETURN(v.model, ReadModelConfig(mc));
+  return v;
+}
+
+}  // namespace loconet

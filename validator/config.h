@@ -1,0 +1,49 @@
+// Validator settings: the [validator], [round], [score] and [rewards] sections of a validator
+// config (configs/validator.toml; every key in docs/operations.md). Torch-free.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+#include "sync/codec.h"
+#include "trainer/model_config.h"
+
+namespace loconet {
+
+struct ValidatorConfig {
+  std::string key_file;
+  std::string db_dir = "validator/ledger";
+  std::string state_file = "validator/state.pt";  // global model, outer momentum, next round
+  std::string data_dir = "data/corpus";           // heldout.shard and train.shard
+  std::string status_file;                        // one JSON line per round; empty: none
+  std::string router_endpoint = "tcp://127.0.0.1:7600";
+  std::string pub_endpoint = "tcp://127.0.0.1:7601";
+  ModelConfig model;
+  uint64_t seed = 1;
+  int threads = 1;
+  size_t max_request_bytes = 64u << 20;
+  // Rounds.
+  int64_t rounds = 0;                 // stop after this many rounds; 0: run until stopped
+  int64_t min_miners = 1;             // the first round waits for this many registrations
+  double round_seconds = 60;          // deadline after the announcement
+  uint32_t local_steps = 50;          // H
+  uint32_t batch = 16;
+  uint32_t pages_per_miner = 16;
+  sync::CodecSpec codec;
+  // Evaluation and aggregation.
+  double eval_lr = 1.0;               // theta' = theta - eval_lr * decoded update
+  uint32_t eval_batches = 4;
+  double outer_lr = 0.7, outer_momentum = 0.9;
+  // Score.
+  double ema_alpha = 0.3;
+  double score_cap = 0.05;            // highest relative improvement credited in one round
+  // Rewards.
+  uint64_t epoch_rounds = 5;
+  uint64_t emission = 1000000;        // units split per epoch
+};
+
+// Reads a validator config; relative paths in it are taken relative to the config's folder.
+Result<ValidatorConfig> LoadValidatorConfig(const std::string& path);
+
+}  // namespace loconet

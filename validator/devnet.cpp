@@ -1,0 +1,208 @@
+#include "validator/devnet.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "core/files.h"
+#include "core/keys.h"
+#include "ledger/leaderboard.h"
+#include "ledger/store.h"
+#include "ledger/verify.h"
+
+namespace loconet {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+Result<int> FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return Error(Code::kIoError, "socket() failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(fd);
+    return Error(Code::kIoError, "cannot find a free port on 127.0.0.1");
+  }
+  int port = ntohs(addr.sin_port);
+  ::close(fd);
+  return port;
+}
+
+// Starts `argv` with stdout and stderr appended to `log`; the child gets SIGTERM if we die.
+Result<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& log) {
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) return Error(Code::kIoError, "fork failed");
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) _exit(1);
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::close(fd);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// Sends SIGTERM, waits up to `ms`, then SIGKILL. Returns the exit status (or -1).
+int Stop(pid_t pid, int ms) {
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  for (int waited = 0; waited < ms; waited += 20) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+std::string Quote(const std::string& s) { return nlohmann::json(s).dump(); }
+
+}  // namespace
+
+Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ostream& out) {
+  std::error_code ec;
+  const fs::path dir = fs::absolute(o.dir);
+  fs::remove_all(dir, ec);
+  LOCONET_RETURN_IF_ERROR(MakeDirs(dir.string()));
+  const std::string binary = o.binary.empty() ? fs::read_symlink("/proc/self/exe").string() : o.binary;
+  const std::string model = fs::absolute(o.model_config).string();
+  const std::string data = fs::absolute(o.data_dir).string();
+  if (!fs::exists(data + "/train.shard") || !fs::exists(data + "/heldout.shard")) {
+    return Error(Code::kNotFound, data + ": no train.shard and heldout.shard; run `loconet data prepare`");
+  }
+  LOCONET_ASSIGN_OR_RETURN(int router_port, FreePort());
+  LOCONET_ASSIGN_OR_RETURN(int pub_port, FreePort());
+  const std::string router = "tcp://127.0.0.1:" + std::to_string(router_port);
+  const std::string pub = "tcp://127.0.0.1:" + std::to_string(pub_port);
+
+  // The validator.
+  const fs::path vdir = dir / "validator";
+  LOCONET_RETURN_IF_ERROR(MakeDirs(vdir.string()));
+  LOCONET_RETURN_IF_ERROR(Identity::Generate().Save((vdir / "key").string()));
+  std::ofstream vc(vdir / "validator.toml");
+  vc << "model = " << Quote(model) << "\n\n[validator]\nkey = \"key\"\ndb = \"ledger\"\n"
+     << "state = \"state.pt\"\nstatus_file = \"status.jsonl\"\ndata = " << Quote(data) << "\n"
+     << "router = " << Quote(router) << "\npub = " << Quote(pub) << "\nthreads = 1\n\n"
+     << "[round]\ncount = " << o.rounds << "\nmin_miners = " << o.miners
+     << "\nseconds = " << o.round_seconds << "\nlocal_steps = " << o.local_steps
+     << "\nbatch = " << o.batch << "\npages_per_miner = " << o.pages_per_miner
+     << "\ncodec = " << Quote(o.codec) << "\n\n[rewards]\nepoch_rounds = "
+     << std::max<int64_t>(1, std::min<int64_t>(5, o.rounds)) << "\n";
+  vc.close();
+  const std::string status_file = (vdir / "status.jsonl").string();
+
+  // The miners.
+  std::vector<std::string> miner_configs;
+  for (int i = 0; i < o.miners; ++i) {
+    const fs::path mdir = dir / ("miner-" + std::to_string(i));
+    LOCONET_RETURN_IF_ERROR(MakeDirs(mdir.string()));
+    LOCONET_RETURN_IF_ERROR(Identity::Generate().Save((mdir / "key").string()));
+    std::ofstream mc(mdir / "miner.toml");
+    mc << "model = " << Quote(model) << "\n\n[miner]\nkey = \"key\"\nname = \"miner-" << i
+       << "\"\nvalidator = " << Quote(router) << "\nvalidator_pub = " << Quote(pub)
+       << "\ndata = " << Quote(data) << "\nlog_file = \"rounds.jsonl\"\nthreads = 1\nrounds = "
+       << o.rounds << "\n\n[train]\nlr = " << o.lr << "\nwarmup_steps = " << o.warmup_steps
+       << "\ntotal_steps = " << o.rounds * o.local_steps << "\n";
+    miner_configs.push_back((mdir / "miner.toml").string());
+  }
+
+  out << "devnet: validator on " << router << ", " << o.miners << " miners, " << o.rounds
+      << " rounds of " << o.local_steps << " local steps; logs in " << dir.string() << "\n";
+  LOCONET_ASSIGN_OR_RETURN(
+      pid_t validator, Spawn({binary, "validator", "--config", (vdir / "validator.toml").string()},
+                             (vdir / "log.txt").string()));
+  std::vector<pid_t> miners;
+  for (int i = 0; i < o.miners; ++i) {
+    auto pid = Spawn({binary, "miner", "--config", miner_configs[i]},
+                     (fs::path(miner_configs[i]).parent_path() / "log.txt").string());
+    if (!pid.ok()) {
+      for (pid_t m : miners) Stop(m, 2000);
+      Stop(validator, 2000);
+      return pid.status();
+    }
+    miners.push_back(*pid);
+  }
+
+  // Follow the validator's status lines until it exits.
+  size_t shown = 0;
+  int vstatus = 0;
+  bool validator_done = false;
+  double first_loss = -1, last_loss = -1;
+  while (!validator_done) {
+    if (stop.load()) break;
+    if (::waitpid(validator, &vstatus, WNOHANG) == validator) validator_done = true;
+    std::ifstream in(status_file);
+    std::string line;
+    size_t n = 0;
+    while (std::getline(in, line)) {
+      if (n++ < shown) continue;
+      ++shown;
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_discarded()) continue;
+      const double loss = j.value("heldout_loss", 0.0);
+      if (first_loss < 0) first_loss = j.value("base_loss", loss);
+      last_loss = loss;
+      char buf[256];
+      std::snprintf(buf, sizeof buf,
+                    "round %3lld | submissions %2lld | accepted %2lld | global held-out loss %.4f\n",
+                    static_cast<long long>(j.value("round", 0)),
+                    static_cast<long long>(j.value("submissions", 0)),
+                    static_cast<long long>(j.value("accepted", 0)), loss);
+      out << buf << std::flush;
+    }
+    if (!validator_done) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  for (pid_t m : miners) Stop(m, 3000);
+  if (!validator_done) Stop(validator, 5000);
+  if (stop.load()) {
+    out << "devnet: interrupted; every process stopped\n";
+    return Error(Code::kUnavailable, "interrupted");
+  }
+  if (!WIFEXITED(vstatus) || WEXITSTATUS(vstatus) != 0) {
+    return Error(Code::kInternal, "the validator failed; see " + (vdir / "log.txt").string());
+  }
+
+  LOCONET_ASSIGN_OR_RETURN(auto store, ledger::LedgerStore::Open((vdir / "ledger").string(), true));
+  Status verified = ledger::VerifyLedger(*store);
+  out << "\nledger " << (verified.ok() ? "verified" : "FAILED verification: " + verified.ToString())
+      << "\n";
+  if (first_loss > 0) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "global held-out loss: %.4f -> %.4f\n\n", first_loss, last_loss);
+    out << buf;
+  }
+  LOCONET_ASSIGN_OR_RETURN(auto rows, ledger::BuildLeaderboard(*store));
+  out << ledger::RenderTable(rows);
+  return verified;
+}
+
+}  // namespace loconet

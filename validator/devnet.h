@@ -1,0 +1,35 @@
+// A local network on 127.0.0.1: one validator and N miners as separate `loconet` processes, each
+// with its own folder, key and config under `dir`. Shows per-round progress from the
+// validator's status file, stops every child at the end or when *stop becomes true (no orphans:
+// children also get SIGTERM if this process dies), then verifies the ledger and prints the
+// leaderboard. Torch-free.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+#include "core/status.h"
+
+namespace loconet {
+
+struct DevnetOptions {
+  int miners = 3;
+  int64_t rounds = 5;
+  std::string model_config = "configs/models/micro.toml";
+  std::string data_dir = "data/corpus";
+  std::string dir = "runs/devnet";
+  std::string binary;  // the loconet executable; empty: this process's own
+  uint32_t local_steps = 20;
+  uint32_t batch = 8;
+  uint32_t pages_per_miner = 16;
+  double round_seconds = 120;
+  std::string codec = "int8";
+  double lr = 3e-3;
+  int64_t warmup_steps = 10;
+};
+
+Status RunDevnet(const DevnetOptions& options, const std::atomic<bool>& stop, std::ostream& out);
+
+}  // namespace loconet

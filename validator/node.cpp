@@ -1,0 +1,559 @@
+#include "validator/node.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "core/files.h"
+#include "core/hash.h"
+#include "core/keys.h"
+#include "core/log.h"
+#include "datasets/assignment.h"
+#include "datasets/loader.h"
+#include "datasets/shard.h"
+#include "ledger/bodies.h"
+#include "ledger/record.h"
+#include "ledger/rewards.h"
+#include "ledger/store.h"
+#include "sync/codec.h"
+#include "sync/envelope.h"
+#include "sync/messages.h"
+#include "sync/messages.pb.h"
+#include "sync/transport.h"
+#include "trainer/checkpoint.h"
+#include "trainer/gpt.h"
+#include "trainer/local_trainer.h"
+#include "trainer/outer_optimizer.h"
+#include "trainer/params.h"
+#include "trainer/threads.h"
+#include "trainer/wire.h"
+#include "validator/evaluator.h"
+
+namespace loconet {
+
+using datasets::BlockLoader;
+using datasets::ShardReader;
+
+namespace {
+
+constexpr size_t kCheckpointChunkBytes = 1u << 20;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Str(const Hash256& h) {
+  return std::string(reinterpret_cast<const char*>(h.bytes.data()), h.bytes.size());
+}
+
+std::string Str(const PublicKey& k) {
+  return std::string(reinterpret_cast<const char*>(k.bytes.data()), k.bytes.size());
+}
+
+Bytes ToBytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+std::vector<torch::Tensor> BlocksToTensors(BlockLoader& loader, uint32_t batches, int64_t width) {
+  std::vector<torch::Tensor> out;
+  std::vector<int64_t> rows;
+  for (uint32_t i = 0; i < batches; ++i) {
+    loader.Next(&rows);
+    out.push_back(torch::from_blob(rows.data(), {loader.batch(), width}, torch::kLong).clone());
+  }
+  return out;
+}
+
+std::vector<uint64_t> AllPages(const ShardReader& shard) {
+  std::vector<uint64_t> pages(shard.num_pages());
+  for (uint64_t i = 0; i < pages.size(); ++i) pages[i] = i;
+  return pages;
+}
+
+uint64_t SeedFrom(const Hash256& h) {
+  uint64_t s = 0;
+  for (int i = 0; i < 8; ++i) s |= static_cast<uint64_t>(h.bytes[i]) << (8 * i);
+  return s;
+}
+
+}  // namespace
+
+struct ValidatorNode::Impl {
+  ValidatorConfig cfg;
+  Identity id;
+  std::unique_ptr<ledger::LedgerStore> store;
+  std::unique_ptr<sync::RouterServer> server;
+  std::optional<ShardReader> train, heldout;
+  GPT model{nullptr};
+  OuterNesterov outer;
+  std::unique_ptr<sync::Codec> codec;
+  std::vector<torch::Tensor> status_blocks;  // fixed held-out set for the global loss curve
+  std::ofstream status_out;
+
+  // Miners and their scores (rebuilt from the ledger on start).
+  std::map<PublicKey, std::string> registered;
+  std::vector<ledger::RegistrationBody> pending_registrations;
+  std::map<PublicKey, int64_t> ema_ppb;
+
+  // The current model as served to miners that need a checkpoint.
+  Hash256 model_hash;
+  Bytes model_bytes;
+
+  // The open round.
+  struct Accepted {
+    PublicKey miner;
+    uint32_t order;
+    std::vector<torch::Tensor> update;
+  };
+  uint64_t round = 0;
+  bool round_open = false;
+  proto::RoundAnnouncement announcement;
+  Hash256 round_seed, secret;
+  int64_t deadline_ms = 0;
+  std::set<PublicKey> submitted;
+  std::map<PublicKey, std::pair<uint16_t, uint32_t>> rejected;  // first reason, receipt order
+  std::vector<Accepted> accepted;
+  uint32_t next_order = 0;
+  std::map<std::string, int64_t> rejection_counts;  // every rejection, attributable or not
+
+  Impl(const ValidatorConfig& c, Identity i) : cfg(c), id(std::move(i)),
+      outer(c.outer_lr, c.outer_momentum) {}
+
+  // --- replies -----------------------------------------------------------------------------
+  Bytes Reply(Code code, const std::string& message, const std::string& payload = "") {
+    proto::Reply r = sync::MakeReply(code == Code::kOk ? Status::Ok() : Status(code, message), round);
+    if (code == Code::kOk) r.set_message(message);
+    r.set_payload(payload);
+    if (code != Code::kOk) rejection_counts[CodeName(code)]++;
+    return sync::SealEnvelope(id, sync::kTagReply, ToBytes(r.SerializeAsString()));
+  }
+
+  Bytes Reject(const PublicKey* miner, Code code, const std::string& message) {
+    if (miner && registered.count(*miner) && round_open && !rejected.count(*miner)) {
+      rejected[*miner] = {static_cast<uint16_t>(code), next_order++};
+    }
+    spdlog::debug("rejected {}: {}: {}", miner ? miner->Short() : "?", CodeName(code), message);
+    return Reply(code, message);
+  }
+
+  // --- request handling --------------------------------------------------------------------
+  Bytes Handle(const Bytes& request) {
+    auto env = sync::OpenEnvelope(request.data(), request.size(), cfg.max_request_bytes,
+                                  sync::kTagRequest);
+    if (!env.ok()) return Reply(env.status().code(), env.status().message());
+    proto::Request req;
+    Status parsed = sync::ParseProto(env->body, "request", &req);
+    if (!parsed.ok()) return Reject(nullptr, parsed.code(), parsed.message());
+    const PublicKey& sender = env->sender;
+    switch (req.body_case()) {
+      case proto::Request::kRegister: return HandleRegister(sender, req.register_());
+      case proto::Request::kGetRound:
+        if (!round_open) return Reply(Code::kUnavailable, "no round is open");
+        return Reply(Code::kOk, "round " + std::to_string(round),
+                     announcement.SerializeAsString());
+      case proto::Request::kSubmission: return HandleSubmission(sender, req.submission());
+      case proto::Request::kCheckpoint: return HandleCheckpoint(req.checkpoint());
+      case proto::Request::kLedger: return HandleLedger(req.ledger());
+      default: return Reject(nullptr, Code::kDecodeError, "empty request");
+    }
+  }
+
+  Bytes HandleRegister(const PublicKey& sender, const proto::Register& r) {
+    const std::string name = ledger::SanitizeMinerName(r.name());
+    if (!registered.count(sender)) {
+      registered[sender] = name;
+      pending_registrations.push_back(ledger::RegistrationBody{sender, name});
+      spdlog::info("registered miner {} ({})", sender.Short(), name);
+    }
+    return Reply(Code::kOk, "registered");
+  }
+
+  Bytes HandleSubmission(const PublicKey& sender, const proto::Submission& s) {
+    // Gate 1: envelope (signature checked above), key, round, first submission, deadline.
+    if (!registered.count(sender)) {
+      return Reject(&sender, Code::kUnknownKey, "key " + sender.Short() + " is not registered");
+    }
+    if (!round_open || s.round() != round) {
+      const bool late = round_open && s.round() + 1 == round;
+      return Reject(&sender, late ? Code::kLate : Code::kWrongRound,
+                    "submission for round " + std::to_string(s.round()) + ", round " +
+                        std::to_string(round) + " is open");
+    }
+    if (submitted.count(sender)) {
+      return Reject(&sender, Code::kDuplicate, "a submission for this round was received already");
+    }
+    submitted.insert(sender);
+    if (NowMs() > deadline_ms) return Reject(&sender, Code::kLate, "after the deadline");
+    // Gate 2: base model.
+    if (s.base_hash() != announcement.base_hash()) {
+      return Reject(&sender, Code::kStaleBase, "trained from another base model");
+    }
+    // Gate 3: format.
+    const sync::CodecSpec spec = sync::CodecSpec::FromProto(s.codec());
+    if (!spec.Validate().ok() || spec != cfg.codec) {
+      return Reject(&sender, Code::kWrongCodec, "the round's codec is " + cfg.codec.name);
+    }
+    auto update = DecodeDeltas(*model, s.tensors(), *codec);
+    if (!update.ok()) return Reject(&sender, update.status().code(), update.status().message());
+    // Gate 4: data receipt.
+    auto pages = datasets::AssignPages(round_seed, sender, train->num_pages(), cfg.pages_per_miner);
+    if (s.pages_digest() != Str(datasets::PagesDigest(pages))) {
+      return Reject(&sender, Code::kDataReceipt, "the page digest is not that of the assigned pages");
+    }
+    accepted.push_back(Accepted{sender, next_order++, std::move(update).value()});
+    return Reply(Code::kOk, "accepted for scoring");
+  }
+
+  Bytes HandleCheckpoint(const proto::CheckpointRequest& r) {
+    if (r.model_hash() != Str(model_hash)) {
+      return Reply(Code::kNotFound, "this validator serves only the current model " +
+                                        model_hash.Hex().substr(0, 16));
+    }
+    const uint32_t count =
+        static_cast<uint32_t>((model_bytes.size() + kCheckpointChunkBytes - 1) / kCheckpointChunkBytes);
+    if (r.index() >= count) return Reply(Code::kInvalidArgument, "chunk index out of range");
+    proto::CheckpointChunk c;
+    c.set_model_hash(Str(model_hash));
+    c.set_round(round);
+    c.set_index(r.index());
+    c.set_count(count);
+    const size_t begin = static_cast<size_t>(r.index()) * kCheckpointChunkBytes;
+    const size_t end = std::min(model_bytes.size(), begin + kCheckpointChunkBytes);
+    c.set_data(model_bytes.data() + begin, end - begin);
+    return Reply(Code::kOk, "chunk", c.SerializeAsString());
+  }
+
+  Bytes HandleLedger(const proto::LedgerRangeRequest& r) {
+    PublicKey author = id.public_key();
+    if (!r.author().empty()) {
+      if (r.author().size() != 32) return Reply(Code::kInvalidArgument, "author must be 32 bytes");
+      std::memcpy(author.bytes.data(), r.author().data(), 32);
+    }
+    auto records = store->Range(author, r.from_height(), std::min<uint32_t>(r.max_records(), 1000));
+    if (!records.ok()) return Reply(records.status().code(), records.status().message());
+    proto::LedgerRecords out;
+    for (const auto& rec : *records) {
+      Bytes b = rec.Serialize();
+      out.add_records(std::string(b.begin(), b.end()));
+    }
+    return Reply(Code::kOk, "records", out.SerializeAsString());
+  }
+
+  Bytes Oversize(size_t size) {
+    return Reply(Code::kTooLarge, "request of " + std::to_string(size) + " bytes exceeds " +
+                                      std::to_string(cfg.max_request_bytes));
+  }
+
+  Status Serve(int timeout_ms) {
+    auto r = server->PollOnce(
+        timeout_ms, [this](const Bytes& b) { return Handle(b); },
+        [this](size_t n) { return Oversize(n); });
+    return r.ok() ? Status::Ok() : r.status();
+  }
+
+  // --- rounds ------------------------------------------------------------------------------
+  void RefreshModelCache() {
+    model_hash = ModelHash(*model);
+    model_bytes = ParameterBytes(*model);
+  }
+
+  Hash256 Derive(const char* tag, uint64_t r, bool secret_key_bound) {
+    ByteWriter w;
+    w.Blob(std::string_view(tag));
+    w.Raw(id.public_key().bytes.data(), 32);
+    w.U64(r);
+    w.Raw(model_hash.bytes.data(), 32);
+    if (secret_key_bound) {
+      // An ed25519 signature is deterministic and only the key holder can make it: a secret
+      // that survives restarts and that no miner can predict.
+      Signature sig = id.Sign(w.bytes());
+      return Blake2b256(sig.data(), sig.size());
+    }
+    return Blake2b256(w.bytes());
+  }
+
+  void OpenRound() {
+    round_open = true;
+    submitted.clear();
+    rejected.clear();
+    accepted.clear();
+    rejection_counts.clear();
+    next_order = 0;
+    round_seed = Derive("loconet.round_seed", round, false);
+    secret = Derive("loconet.eval_secret", round, true);
+    deadline_ms = NowMs() + static_cast<int64_t>(cfg.round_seconds * 1000);
+    announcement.Clear();
+    announcement.set_round(round);
+    announcement.set_base_hash(Str(model_hash));
+    announcement.set_round_seed(Str(round_seed));
+    *announcement.mutable_codec() = cfg.codec.ToProto();
+    announcement.set_local_steps(cfg.local_steps);
+    announcement.set_deadline_unix_ms(deadline_ms);
+    announcement.set_pages_per_miner(cfg.pages_per_miner);
+    announcement.set_num_pages(train->num_pages());
+    announcement.set_eval_commit(Str(Blake2b256(secret.bytes.data(), secret.bytes.size())));
+    announcement.set_batch(cfg.batch);
+    Bytes env = sync::SealEnvelope(id, sync::kTagAnnounce, ToBytes(announcement.SerializeAsString()));
+    Status s = server->Publish("announce", env);
+    if (!s.ok()) spdlog::warn("publish announce: {}", s.ToString());
+    spdlog::info("round {} open: base {} deadline in {:.1f}s", round, model_hash.Hex().substr(0, 12),
+                 cfg.round_seconds);
+  }
+
+  bool AllSubmitted() const {
+    if (registered.empty()) return false;
+    for (const auto& [k, name] : registered) {
+      if (!submitted.count(k)) return false;
+    }
+    return true;
+  }
+
+  Status CloseRound() {
+    round_open = false;
+    const auto t0 = std::chrono::steady_clock::now();
+    // Score on held-out blocks that only the round's secret determines.
+    LOCONET_ASSIGN_OR_RETURN(BlockLoader loader,
+                             BlockLoader::Create(*heldout, AllPages(*heldout), cfg.batch,
+                                                 cfg.model.context, SeedFrom(secret)));
+    auto blocks = BlocksToTensors(loader, cfg.eval_batches, cfg.model.context + 1);
+    std::vector<std::vector<torch::Tensor>> updates;
+    for (const auto& a : accepted) updates.push_back(a.update);
+    double base_loss = 0;
+    std::vector<double> improvement =
+        HeldOutImprovements(model, updates, cfg.eval_lr, blocks, &base_loss);
+
+    // Scores: capped improvement, zero for a gate failure; EMA over rounds.
+    ledger::ScoresBody scores;
+    scores.round = round;
+    std::map<PublicKey, ledger::ScoreEntry> entries;
+    auto ema_update = [&](const PublicKey& k, double score) {
+      const double prev = ema_ppb.count(k) ? ema_ppb[k] / 1e9 : 0.0;
+      const double next = cfg.ema_alpha * score + (1 - cfg.ema_alpha) * prev;
+      ema_ppb[k] = static_cast<int64_t>(std::llround(next * 1e9));
+      return ema_ppb[k];
+    };
+    for (size_t i = 0; i < accepted.size(); ++i) {
+      const double score = std::clamp(improvement[i], 0.0, cfg.score_cap);
+      ledger::ScoreEntry e;
+      e.miner = accepted[i].miner;
+      e.reason = 0;
+      e.improvement_ppb = static_cast<int64_t>(std::llround(improvement[i] * 1e9));
+      e.score_ppb = static_cast<int64_t>(std::llround(score * 1e9));
+      e.ema_ppb = ema_update(e.miner, score);
+      e.receipt_order = accepted[i].order;
+      entries[e.miner] = e;
+    }
+    for (const auto& [k, why] : rejected) {
+      if (entries.count(k)) continue;
+      ledger::ScoreEntry e;
+      e.miner = k;
+      e.reason = why.first;
+      e.improvement_ppb = 0;
+      e.score_ppb = 0;
+      e.ema_ppb = ema_update(k, 0.0);
+      e.receipt_order = why.second;
+      entries[k] = e;
+    }
+    for (auto& [k, e] : entries) scores.entries.push_back(e);
+
+    // Aggregate and step the global model; every node applies the same d.
+    const Hash256 prev_hash = model_hash;
+    ledger::ModelUpdateBody update_body;
+    update_body.round = round;
+    update_body.prev_hash = prev_hash;
+    proto::ModelUpdate update_msg;
+    if (!updates.empty()) {
+      std::vector<double> norms;
+      for (const auto& u : updates) norms.push_back(UpdateNorm(u));
+      auto d = AggregateStep(model, updates, MedianNorm(norms), outer);
+      {
+        torch::NoGradGuard no_grad;
+        auto params = ParameterList(*model);
+        for (size_t i = 0; i < params.size(); ++i) params[i].add_(d[i]);
+      }
+      sync::CodecSpec fp32;
+      fp32.name = "fp32";
+      auto fp32_codec = sync::MakeCodec(fp32);
+      if (!fp32_codec.ok()) return fp32_codec.status();
+      sync::ErrorFeedback none(0.0);
+      EncodeDeltas(*model, d, **fp32_codec, none, update_msg.mutable_delta());
+      for (const auto& a : accepted) update_body.accepted.push_back(a.miner);
+      std::sort(update_body.accepted.begin(), update_body.accepted.end());
+    }
+    RefreshModelCache();
+    update_body.new_hash = model_hash;
+    update_msg.set_round(round);
+    update_msg.set_prev_hash(Str(prev_hash));
+    update_msg.set_new_hash(Str(model_hash));
+    for (const auto& k : update_body.accepted) update_msg.add_accepted(Str(k));
+
+    // Persist the model state first, then the round's records in one synced batch.
+    LOCONET_RETURN_IF_ERROR(SaveCheckpoint(cfg.state_file, CheckpointParts{&model, {}, &outer},
+                                           TrainPosition{0, static_cast<int64_t>(round + 1), 0}));
+    ledger::LedgerWriter writer(store.get(), &id);
+    for (const auto& reg : pending_registrations) {
+      writer.Next(ledger::RecordKind::kRegistration, round, reg.Encode());
+    }
+    pending_registrations.clear();
+    ledger::RoundBody rb;
+    rb.round = round;
+    rb.base_hash = prev_hash;
+    rb.round_seed = round_seed;
+    rb.eval_commit = Blake2b256(secret.bytes.data(), secret.bytes.size());
+    rb.codec = cfg.codec.name;
+    rb.local_steps = cfg.local_steps;
+    rb.deadline_ms = deadline_ms;
+    writer.Next(ledger::RecordKind::kRound, round, rb.Encode());
+    writer.Next(ledger::RecordKind::kScores, round, scores.Encode());
+    writer.Next(ledger::RecordKind::kModelUpdate, round, update_body.Encode());
+    writer.Next(ledger::RecordKind::kReveal, round, ledger::RevealBody{round, secret}.Encode());
+    if ((round + 1) % cfg.epoch_rounds == 0) {
+      const uint64_t epoch = round / cfg.epoch_rounds;
+      const uint64_t first = epoch * cfg.epoch_rounds;
+      std::vector<ledger::ScoresBody> epoch_scores;
+      for (uint64_t r = first; r < round; ++r) {
+        auto recs = store->ByRound(r);
+        if (!recs.ok()) return recs.status();
+        for (const auto& rec : *recs) {
+          if (rec.author != id.public_key() || rec.kind != ledger::RecordKind::kScores) continue;
+          auto body = ledger::ScoresBody::Decode(rec.body);
+          if (body.ok()) epoch_scores.push_back(*body);
+        }
+      }
+      epoch_scores.push_back(scores);
+      auto reward = ledger::ComputeReward(epoch, first, round, cfg.emission, epoch_scores);
+      writer.Next(ledger::RecordKind::kReward, round, reward.Encode());
+    }
+    LOCONET_RETURN_IF_ERROR(writer.Commit());
+
+    Bytes env = sync::SealEnvelope(id, sync::kTagModelUpdate, ToBytes(update_msg.SerializeAsString()));
+    Status ps = server->Publish("model", env);
+    if (!ps.ok()) spdlog::warn("publish model: {}", ps.ToString());
+
+    const double global_loss = EvaluateLoss(model, status_blocks);
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    nlohmann::json j = {{"round", round},
+                        {"submissions", submitted.size()},
+                        {"accepted", accepted.size()},
+                        {"rejections", rejection_counts},
+                        {"base_loss", base_loss},
+                        {"heldout_loss", global_loss},
+                        {"model_hash", model_hash.Hex()},
+                        {"close_seconds", secs}};
+    nlohmann::json miners = nlohmann::json::array();
+    for (const auto& e : scores.entries) {
+      miners.push_back({{"miner", e.miner.Short()},
+                        {"reason", CodeName(static_cast<Code>(e.reason))},
+                        {"improvement", e.improvement_ppb / 1e9},
+                        {"ema", e.ema_ppb / 1e9}});
+    }
+    j["miners"] = miners;
+    if (status_out.is_open()) status_out << j.dump() << "\n" << std::flush;
+    Status ss = server->Publish("status", ToBytes(j.dump()));
+    (void)ss;
+    spdlog::info("round {} closed: {} submissions, {} accepted, global held-out loss {:.4f}",
+                 round, submitted.size(), accepted.size(), global_loss);
+    ++round;
+    return Status::Ok();
+  }
+
+  Status Init() {
+    sync::RouteProtobufLogs();
+    ConfigureCompute(cfg.threads);
+    LOCONET_ASSIGN_OR_RETURN(ShardReader train_shard,
+                             ShardReader::Open(cfg.data_dir + "/train.shard"));
+    LOCONET_ASSIGN_OR_RETURN(ShardReader heldout_shard,
+                             ShardReader::Open(cfg.data_dir + "/heldout.shard"));
+    train.emplace(std::move(train_shard));
+    heldout.emplace(std::move(heldout_shard));
+    if (cfg.model.vocab_size == 0) cfg.model.vocab_size = train->vocab_size();
+    if (train->vocab_size() > cfg.model.vocab_size) {
+      return Error(Code::kInvalidArgument, "the shards' vocabulary exceeds the model's");
+    }
+    LOCONET_ASSIGN_OR_RETURN(codec, sync::MakeCodec(cfg.codec));
+    torch::manual_seed(cfg.seed);
+    model = GPT(cfg.model);
+    for (const std::string& f : {cfg.state_file, cfg.status_file}) {
+      const std::string dir = std::filesystem::path(f).parent_path().string();
+      if (!f.empty() && !dir.empty()) LOCONET_RETURN_IF_ERROR(MakeDirs(dir));
+    }
+    if (std::filesystem::exists(cfg.state_file)) {
+      TrainPosition pos;
+      LOCONET_RETURN_IF_ERROR(
+          LoadCheckpoint(cfg.state_file, CheckpointParts{&model, {}, &outer}, &pos));
+      round = static_cast<uint64_t>(pos.round);
+      spdlog::info("resumed at round {} from {}", round, cfg.state_file);
+    }
+    RefreshModelCache();
+    LOCONET_ASSIGN_OR_RETURN(store, ledger::LedgerStore::Open(cfg.db_dir));
+    LOCONET_RETURN_IF_ERROR(store->ForEach([this](const ledger::Record& rec) -> Status {
+      if (rec.author != id.public_key()) return Status::Ok();
+      if (rec.kind == ledger::RecordKind::kRegistration) {
+        auto b = ledger::RegistrationBody::Decode(rec.body);
+        if (b.ok()) registered[b->miner] = b->name;
+      } else if (rec.kind == ledger::RecordKind::kScores) {
+        auto b = ledger::ScoresBody::Decode(rec.body);
+        if (b.ok()) {
+          for (const auto& e : b->entries) ema_ppb[e.miner] = e.ema_ppb;
+        }
+      }
+      return Status::Ok();
+    }));
+    LOCONET_ASSIGN_OR_RETURN(BlockLoader loader,
+                             BlockLoader::Create(*heldout, AllPages(*heldout), cfg.batch,
+                                                 cfg.model.context, cfg.seed ^ 0x5eed));
+    status_blocks = BlocksToTensors(loader, cfg.eval_batches, cfg.model.context + 1);
+    if (!cfg.status_file.empty()) status_out.open(cfg.status_file, std::ios::app);
+    LOCONET_ASSIGN_OR_RETURN(server, sync::RouterServer::Bind(cfg.router_endpoint, cfg.pub_endpoint,
+                                                              cfg.max_request_bytes));
+    spdlog::info("validator {} serving on {} (announcements on {})", id.public_key().Short(),
+                 server->router_endpoint(), server->pub_endpoint());
+    return Status::Ok();
+  }
+
+  Status Run(const std::atomic<bool>& stop) {
+    const uint64_t last = cfg.rounds > 0 ? round + static_cast<uint64_t>(cfg.rounds) : UINT64_MAX;
+    while (!stop.load() && round < last) {
+      // Wait for enough miners before the first round, answering requests meanwhile.
+      while (!stop.load() && static_cast<int64_t>(registered.size()) < cfg.min_miners) {
+        LOCONET_RETURN_IF_ERROR(Serve(100));
+      }
+      if (stop.load()) break;
+      OpenRound();
+      while (!stop.load() && NowMs() < deadline_ms && !AllSubmitted()) {
+        LOCONET_RETURN_IF_ERROR(Serve(20));
+      }
+      if (stop.load()) break;
+      LOCONET_RETURN_IF_ERROR(CloseRound());
+    }
+    // Keep answering briefly so miners receive the last replies and model update.
+    const int64_t until = NowMs() + 500;
+    while (NowMs() < until) LOCONET_RETURN_IF_ERROR(Serve(20));
+    return Status::Ok();
+  }
+};
+
+ValidatorNode::ValidatorNode(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ValidatorNode::~ValidatorNode() = default;
+
+Result<std::unique_ptr<ValidatorNode>> ValidatorNode::Create(const ValidatorConfig& config) {
+  LOCONET_ASSIGN_OR_RETURN(Identity id, Identity::Load(config.key_file));
+  auto impl = std::make_unique<Impl>(config, std::move(id));
+  LOCONET_RETURN_IF_ERROR(impl->Init());
+  return std::unique_ptr<ValidatorNode>(new ValidatorNode(std::move(impl)));
+}
+
+Status ValidatorNode::Run(const std::atomic<bool>& stop) { return impl_->Run(stop); }
+std::string ValidatorNode::router_endpoint() const { return impl_->server->router_endpoint(); }
+std::string ValidatorNode::pub_endpoint() const { return impl_->server->pub_endpoint(); }
+
+}  // namespace loconet

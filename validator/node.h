@@ -1,0 +1,35 @@
+// The validator node: announces rounds, answers every request on its ROUTER socket, gates and
+// scores submissions, aggregates the accepted updates into the next global model, writes one
+// signed ledger batch per round and publishes announcements, model updates and round status on
+// its PUB socket. One thread runs a node; Run returns when the configured rounds are done or
+// *stop becomes true.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "validator/config.h"
+
+namespace loconet {
+
+class ValidatorNode {
+ public:
+  static Result<std::unique_ptr<ValidatorNode>> Create(const ValidatorConfig& config);
+  ~ValidatorNode();
+
+  Status Run(const std::atomic<bool>& stop);
+
+  // The endpoints actually bound (port 0 in the config resolves to a free port).
+  std::string router_endpoint() const;
+  std::string pub_endpoint() const;
+
+  struct Impl;
+
+ private:
+  explicit ValidatorNode(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace loconet
