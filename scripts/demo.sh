@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# `make demo`: prepares the default corpus, then trains the micro model and prints the falling
-# held-out loss. Usage: scripts/demo.sh path/to/loconet
+# `make demo`: prepares the default corpus, then runs a local network (a validator and 3 miners as
+# separate processes on 127.0.0.1) for 10 rounds of the micro model, printing each round's global
+# held-out loss and finally the leaderboard. Usage: scripts/demo.sh path/to/loconet
 set -euo pipefail
 bin=${1:-build/apps/loconet}
 "$bin" data prepare --out data/corpus --cache data/cache
-"$bin" train --config configs/train-micro.toml --metrics runs/micro/metrics.jsonl
+"$bin" devnet --miners 3 --rounds 10 --local-steps 30 --batch 8 \
+  --model configs/models/micro.toml --data data/corpus --dir runs/devnet
+echo
+echo "Read the ledger yourself:"
+echo "  $bin ledger verify --db runs/devnet/validator/ledger"
+echo "  $bin leaderboard --db runs/devnet/validator/ledger [--json | --html board.html]"
