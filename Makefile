@@ -3,8 +3,10 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 20
 
-.PHONY: all deps configure build test demo bench clean
+.PHONY: all deps configure build test demo bench bench-compression fuzz fuzz-seeds clean
 
 all: build
 
@@ -27,6 +29,26 @@ demo: build
 
 bench: build
 	@bash scripts/bench.sh $(BUILD_DIR)
+
+bench-compression: build
+	@bash scripts/bench.sh $(BUILD_DIR) compression
+
+# libFuzzer targets with ASan + UBSan (clang, torch-free; fuzz/CMakeLists.txt), each run for
+# FUZZ_SECONDS from the seed corpus in tests/fuzz_corpus/; fails on any crash.
+fuzz:
+	@bash scripts/install-deps.sh --fuzz
+	@test -f $(FUZZ_DIR)/build.ninja || CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja \
+	  -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DLOCONET_FUZZ=ON
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	@bash scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+# Regenerates the committed seed corpus (tests/fuzz_corpus/) from fuzz/seeds.cpp.
+fuzz-seeds:
+	@bash scripts/install-deps.sh --fuzz
+	@test -f $(FUZZ_DIR)/build.ninja || CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja \
+	  -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DLOCONET_FUZZ=ON
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_seeds
+	$(FUZZ_DIR)/fuzz/fuzz_seeds tests/fuzz_corpus
 
 clean:
 	rm -rf $(BUILD_DIR)

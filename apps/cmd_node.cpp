@@ -55,12 +55,22 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
 
   auto* m = app.add_subcommand("miner", "Run a miner node");
   auto mconfig = std::make_shared<std::string>();
+  auto adversary = std::make_shared<std::string>();
   m->add_option("--config", *mconfig, "Miner config (TOML)")->required();
+  m->add_option("--adversary", *adversary,
+                "Testing only: behave like a miner except for one attack (docs/incentives.md)");
   m->callback([=] {
     auto cfg = LoadMinerConfig(*mconfig);
     if (!cfg.ok()) {
       *exit_code = Fail("miner", cfg.status());
       return;
+    }
+    if (!adversary->empty()) {
+      if (!IsAdversary(*adversary)) {
+        *exit_code = Fail("miner", Status(Code::kInvalidArgument, "unknown attack '" + *adversary + "'"));
+        return;
+      }
+      cfg->adversary = *adversary;
     }
     InstallStopHandlers();
     Status s = RunMiner(*cfg, g_stop);
@@ -79,9 +89,21 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
   d->add_option("--pages-per-miner", o->pages_per_miner, "Pages assigned per miner and round");
   d->add_option("--round-seconds", o->round_seconds, "Round deadline");
   d->add_option("--codec", o->codec, "Codec of the submissions")
-      ->check(CLI::IsMember({"fp32", "int8"}));
+      ->check(CLI::IsMember({"fp32", "int8", "topk"}));
   d->add_option("--lr", o->lr, "Miners' peak inner learning rate");
+  d->add_option("--adversaries", o->adversaries,
+                "Extra miners, one per attack (comma-separated): zero, noise, sign_flip, scale100, "
+                "scale1e6, nan, copy, copy_noise, replay, unassigned, stale_base, future_round, "
+                "wrong_codec, oversized, malformed, flood")
+      ->delimiter(',');
   d->callback([=] {
+    for (const auto& a : o->adversaries) {
+      if (!IsAdversary(a)) {
+        std::cerr << "loconet devnet: unknown attack '" << a << "'\n";
+        *exit_code = 2;
+        return;
+      }
+    }
     InstallStopHandlers();
     Status s = RunDevnet(*o, g_stop, std::cout);
     *exit_code = s.ok() ? 0 : Fail("devnet", s);

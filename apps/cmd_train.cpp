@@ -11,17 +11,25 @@ namespace loconet::apps {
 void RegisterTrain(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("train", "Train a model on one machine, or simulate DiLoCo workers");
   struct Args {
-    std::string config, metrics, checkpoint, data;
+    std::string config, metrics, checkpoint, data, codec;
     int workers = 0;
     int64_t local_steps = -1, steps = 0, stop_at = 0;
-    int threads = -1;
-    bool resume = false, no_progress = false;
+    int threads = -1, codec_bits = 0;
+    double topk_fraction = -1, outer_lr = -1, outer_momentum = -1;
+    bool resume = false, no_progress = false, sync_dp = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--config", a->config, "Training config (TOML)")->required();
   cmd->add_option("--metrics", a->metrics, "Append one JSON line per evaluation to this file");
   cmd->add_option("--workers", a->workers, "Simulated DiLoCo workers (overrides the config)");
   cmd->add_option("--local-steps", a->local_steps, "Inner steps H per DiLoCo round");
+  cmd->add_option("--outer-lr", a->outer_lr, "Outer Nesterov learning rate");
+  cmd->add_option("--outer-momentum", a->outer_momentum, "Outer Nesterov momentum (0: plain SGD)");
+  cmd->add_option("--codec", a->codec, "Pseudo-gradient codec: fp32, int8 or topk");
+  cmd->add_option("--topk-fraction", a->topk_fraction, "Share of each chunk top-k keeps");
+  cmd->add_option("--codec-bits", a->codec_bits, "Value bits of top-k (2, 4 or 8)");
+  cmd->add_flag("--sync-dp", a->sync_dp,
+                "Synchronous data parallel: average the workers' gradients every step");
   cmd->add_option("--steps", a->steps, "Inner steps (per worker)");
   cmd->add_option("--stop-at", a->stop_at, "Stop and checkpoint at this step");
   cmd->add_option("--threads", a->threads, "Compute threads (0: every core)");
@@ -40,6 +48,12 @@ void RegisterTrain(CLI::App& app, int* exit_code) {
     if (!a->metrics.empty()) o.metrics_path = a->metrics;
     if (a->workers > 0) o.workers = a->workers;
     if (a->local_steps >= 0) o.local_steps = a->local_steps;
+    if (a->outer_lr >= 0) o.outer_lr = a->outer_lr;
+    if (a->outer_momentum >= 0) o.outer_momentum = a->outer_momentum;
+    if (!a->codec.empty()) o.codec.name = a->codec;
+    if (a->topk_fraction >= 0) o.codec.topk_fraction = a->topk_fraction;
+    if (a->codec_bits > 0) o.codec.bits = static_cast<uint32_t>(a->codec_bits);
+    if (a->sync_dp) o.sync_dp = true;
     if (a->steps > 0) o.steps = a->steps;
     if (a->stop_at > 0) o.stop_at_step = a->stop_at;
     if (a->threads >= 0) o.threads = a->threads;
@@ -57,6 +71,9 @@ void RegisterTrain(CLI::App& app, int* exit_code) {
     std::cout << "trained " << o.model.name << " (" << s.parameters << " parameters) on "
               << s.tokens << " tokens at " << static_cast<int64_t>(s.tokens_per_second)
               << " tokens/s\n";
+    if (s.bytes_sent_per_worker > 0) {
+      std::cout << "sent " << s.bytes_sent_per_worker << " update bytes per worker\n";
+    }
     std::cout << "held-out loss:";
     for (const auto& p : s.curve) std::cout << " " << p.step << ":" << p.heldout_loss;
     std::cout << "\n";

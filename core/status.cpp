@@ -34,6 +34,8 @@ const char* CodeName(Code code) {
     case Code::kOutlier: return "outlier";
     case Code::kReplay: return "replay";
     case Code::kCopy: return "copy";
+    case Code::kMissed: return "missed";
+    case Code::kDataCheck: return "data_check";
   }
   return "unknown_code";
 }

@@ -47,6 +47,8 @@ enum class Code : uint16_t {
   kOutlier = 113,
   kReplay = 114,
   kCopy = 115,
+  kMissed = 116,
+  kDataCheck = 117,
 };
 
 // snake_case name of a code, e.g. "bad_signature"; "unknown_code" for values not listed above.

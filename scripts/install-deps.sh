@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
 # Installs every Debian package that loconet's build, demo, tests and benchmarks need.
 # Idempotent: asks dpkg first and only calls apt-get for what is missing.
+#
+#   install-deps.sh          the default build (make build, test, demo, bench)
+#   install-deps.sh --fuzz   the fuzz build (make fuzz): the torch-free libraries plus clang and
+#                            its libFuzzer/sanitizer runtimes; no LibTorch
 set -euo pipefail
 
-packages=(
+# What the torch-free libraries (core, datasets, sync, ledger) need.
+base_packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
-  libtorch-dev libopenblas0-pthread
   libzmq3-dev cppzmq-dev libsodium-dev librocksdb-dev
-  catch2 protobuf-compiler libprotobuf-dev
+  protobuf-compiler libprotobuf-dev
   libsentencepiece-dev libtomlplusplus-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
-  npm tar gzip
 )
+# The rest of the default build: LibTorch, the tests, the demo corpus.
+default_packages=(libtorch-dev libopenblas0-pthread catch2 npm tar gzip)
+# The fuzz build (make fuzz): clang 14 and its runtimes (libFuzzer, ASan, UBSan).
+fuzz_packages=(clang libclang-rt-14-dev)
+
+case "${1:-}" in
+  "") packages=("${base_packages[@]}" "${default_packages[@]}") ;;
+  --fuzz) packages=("${base_packages[@]}" "${fuzz_packages[@]}") ;;
+  *) echo "usage: install-deps.sh [--fuzz]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

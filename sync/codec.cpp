@@ -8,6 +8,8 @@
 #include <limits>
 #include <sstream>
 
+#include "sync/topk_codec.h"
+
 namespace loconet::sync {
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
@@ -141,15 +143,18 @@ Status CodecSpec::Validate() const {
   auto bad = [this](const std::string& what) {
     return Error(Code::kInvalidArgument, "codec " + name + ": " + what);
   };
-  if (name != kCodecFp32 && name != kCodecInt8) {
-    return Error(Code::kInvalidArgument,
-                 "unknown codec '" + name + "' (known: " + kCodecFp32 + ", " + kCodecInt8 + ")");
+  if (name != kCodecFp32 && name != kCodecInt8 && name != kCodecTopk) {
+    return Error(Code::kInvalidArgument, "unknown codec '" + name + "' (known: " + kCodecFp32 +
+                                             ", " + kCodecInt8 + ", " + kCodecTopk + ")");
   }
   if (chunk < 1 || chunk > kMaxChunk) {
     return bad("chunk " + std::to_string(chunk) + " is outside [1, " + std::to_string(kMaxChunk) +
                "]");
   }
   if (bits < 1 || bits > 16) return bad("bits " + std::to_string(bits) + " is outside [1, 16]");
+  if (name == kCodecTopk && bits != 2 && bits != 4 && bits != 8) {
+    return bad("bits " + std::to_string(bits) + " is not 2, 4 or 8");
+  }
   if (!(topk_fraction >= 0 && topk_fraction <= 1)) {
     return bad("topk_fraction " + std::to_string(topk_fraction) + " is outside [0, 1]");
   }
@@ -193,8 +198,10 @@ Result<std::unique_ptr<Codec>> MakeCodec(const CodecSpec& spec) {
   std::unique_ptr<Codec> codec;
   if (spec.name == kCodecFp32) {
     codec = std::make_unique<Fp32Codec>(spec);
-  } else {
+  } else if (spec.name == kCodecInt8) {
     codec = std::make_unique<Int8Codec>(spec);
+  } else {
+    codec = NewTopkCodec(spec);
   }
   return codec;
 }

@@ -28,18 +28,19 @@ namespace loconet::sync {
 // Codec names.
 inline constexpr char kCodecFp32[] = "fp32";
 inline constexpr char kCodecInt8[] = "int8";
+inline constexpr char kCodecTopk[] = "topk";
 
 // A round's codec parameters (announced by the validator, echoed in every submission).
 struct CodecSpec {
   std::string name = kCodecFp32;
-  uint32_t chunk = 4096;     // values per chunk (int8: one scale per chunk)
-  uint32_t bits = 8;         // value bits of the low-bit codecs; fp32 and int8 ignore it
+  uint32_t chunk = 4096;     // values per chunk (int8, topk: one scale per chunk)
+  uint32_t bits = 8;         // value bits of the low-bit codecs (topk); fp32 and int8 ignore it
   double topk_fraction = 0;  // fraction of each chunk the top-k codecs keep; dense ones ignore it
   double ef_beta = 0.95;     // error-feedback decay (ErrorFeedback)
 
   // OK if the name is a known codec and every field is in range: 1 <= chunk <= 2^24,
-  // 1 <= bits <= 16, topk_fraction in [0, 1], ef_beta in [0, 1] (both finite). Otherwise
-  // kInvalidArgument naming the field.
+  // 1 <= bits <= 16 (topk: 2, 4 or 8), topk_fraction in [0, 1], ef_beta in [0, 1] (both
+  // finite). Otherwise kInvalidArgument naming the field.
   Status Validate() const;
 
   proto::CodecSpec ToProto() const;
@@ -90,6 +91,15 @@ class Codec {
 //   "int8": per chunk of `chunk` values (the last may be shorter): f32le scale = max|x| / 127,
 //           then one int8 per value, round(x / scale) (half away from zero), in [-127, 127].
 //           A chunk of zeros has scale 0. |x - decoded| <= scale / 2 (up to float rounding).
+//   "topk": per chunk of `chunk` values (the last may be shorter), the k = max(1,
+//           round(topk_fraction * len)) values of largest magnitude (ties: lower index), as
+//           f32le scale, k ascending indices of ceil(log2(len)) bits, k value codes of `bits`
+//           bits, bit-packed LSB first, zero-padded to a byte (sync/topk_codec.h, layout in
+//           docs/protocol.md). Values not kept decode to 0. bits 4 and 8: symmetric uniform
+//           levels q x scale, q in [-(2^(bits-1)-1), 2^(bits-1)-1], scale = max|kept| / qmax,
+//           so each kept value is within scale / 2. bits 2: levels {-1.5, -0.5, +0.5, +1.5} x
+//           scale, scale fitted by Lloyd iterations from max|kept| / 1.5 (never a larger squared
+//           error than that start); each kept value is within max(scale / 2, |x| - 1.5 scale).
 // Fails with Validate()'s error if the spec is invalid.
 Result<std::unique_ptr<Codec>> MakeCodec(const CodecSpec& spec);
 

@@ -54,6 +54,9 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
   m.threads = static_cast<int>(c.Int("miner.threads", 1, 0, 1024));
   m.request_timeout_ms = static_cast<int>(c.Int("miner.request_timeout_ms", 5000, 10, 600000));
   m.rounds = c.Int("miner.rounds", 0, 0, INT64_MAX);
+  m.adversary = c.Str("miner.adversary", std::string());
+  m.copy_from = Resolve(dir, c.Str("miner.copy_from", std::string()));
+  m.dump_submission = c.Bool("miner.dump_submission", false);
   m.schedule.peak = c.Real("train.lr", 3e-3, 1e-8, 1.0);
   m.schedule.min_ratio = c.Real("train.min_lr_ratio", 0.1, 0.0, 1.0);
   m.schedule.warmup_steps = c.Int("train.warmup_steps", 20, 0, INT64_MAX);
@@ -63,9 +66,25 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
   m.beta2 = c.Real("train.beta2", 0.95, 0.0, 0.99999);
   m.grad_clip = c.Real("train.grad_clip", 1.0, 1e-6, 1e6);
   LOCONET_RETURN_IF_ERROR(c.Finish());
+  if (!m.adversary.empty() && !IsAdversary(m.adversary)) {
+    return Error(Code::kConfigError, path + ": key 'miner.adversary': unknown attack '" +
+                                         m.adversary + "'");
+  }
   LOCONET_ASSIGN_OR_RETURN(Config mc, Config::LoadFile(Resolve(dir, model_file)));
   LOCONET_ASSIGN_OR_RETURN(m.model, ReadModelConfig(mc));
   return m;
+}
+
+const char* const kAdversaries[] = {
+    "zero",    "noise",      "sign_flip",  "scale100",     "scale1e6",    "nan",
+    "copy",    "copy_noise", "replay",     "unassigned",   "stale_base",  "future_round",
+    "wrong_codec", "oversized", "malformed", "flood", nullptr};
+
+bool IsAdversary(const std::string& name) {
+  for (int i = 0; kAdversaries[i]; ++i) {
+    if (name == kAdversaries[i]) return true;
+  }
+  return false;
 }
 
 namespace {
@@ -211,7 +230,43 @@ class Miner {
     if (log_.is_open()) log_ << j.dump() << "\n" << std::flush;
   }
 
+  // Reads the submission that the miner in cfg_.copy_from made for `round`, waiting for it
+  // until the deadline (the "copy" attacks).
+  Result<proto::Submission> VictimSubmission(const proto::RoundAnnouncement& a) {
+    const std::string path = cfg_.copy_from + "/last_submission.bin";
+    while (NowMs() < a.deadline_unix_ms()) {
+      auto bytes = ReadFile(path);
+      proto::Submission s;
+      if (bytes.ok() && s.ParseFromString(*bytes) && s.round() == a.round()) return s;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return Error(Code::kTimeout, "no submission to copy from " + path);
+  }
+
+  // Sends raw bytes instead of a signed request (the "oversized" and "malformed" attacks).
+  Status SendRaw(const Bytes& raw, uint64_t round) {
+    auto r = client_->Request(raw, cfg_.request_timeout_ms, 1);
+    if (!r.ok()) return r.status();
+    auto env = sync::OpenEnvelope(r->data(), r->size(), 1u << 30, sync::kTagReply);
+    if (!env.ok()) return env.status();
+    proto::Reply reply;
+    LOCONET_RETURN_IF_ERROR(sync::ParseProto(env->body, "reply", &reply));
+    spdlog::info("round {}: {} attack answered: {}", round, cfg_.adversary,
+                 CodeName(static_cast<Code>(reply.reason())));
+    WriteLog({{"event", "submission"}, {"round", round}, {"accepted", reply.accepted()},
+              {"reason", CodeName(static_cast<Code>(reply.reason()))}});
+    return Status::Ok();
+  }
+
   Status TrainAndSubmit(const proto::RoundAnnouncement& a) {
+    const std::string& attack = cfg_.adversary;
+    if (attack == "oversized") return SendRaw(Bytes(80u << 20, 0x5a), a.round());
+    if (attack == "malformed") return SendRaw(Bytes{0x0a, 0xff, 0xff, 0x01, 0x13, 0x37}, a.round());
+    if (attack == "flood") {
+      proto::Request ping;
+      ping.mutable_get_round();
+      for (int i = 0; i < 200; ++i) (void)Call(ping, 1);
+    }
     const Hash256 round_seed = HashOf(a.round_seed());
     auto pages = datasets::AssignPages(round_seed, id_.public_key(), a.num_pages(),
                                        a.pages_per_miner());
@@ -220,10 +275,16 @@ class Miner {
                                                " training pages, this miner's shard has " +
                                                std::to_string(train_->num_pages()));
     }
+    // The "unassigned" attack trains elsewhere but still claims its assigned pages.
+    std::vector<uint64_t> train_pages =
+        attack == "unassigned"
+            ? datasets::SampleUnassignedPages(round_seed, pages, a.num_pages(),
+                                              static_cast<uint32_t>(pages.size()))
+            : pages;
     uint64_t seed = 0;
     std::memcpy(&seed, id_.public_key().bytes.data(), 8);
     LOCONET_ASSIGN_OR_RETURN(BlockLoader loader,
-                             BlockLoader::Create(*train_, pages, static_cast<int>(a.batch()),
+                             BlockLoader::Create(*train_, train_pages, static_cast<int>(a.batch()),
                                                  static_cast<int>(cfg_.model.context),
                                                  seed ^ a.round()));
     std::vector<torch::Tensor> start = CloneParameters(*trainer_->model());
@@ -245,9 +306,21 @@ class Miner {
     auto now = ParameterList(*trainer_->model());
     for (size_t i = 0; i < now.size(); ++i) delta.push_back(start[i] - now[i].detach());
     CopyParameters(now, start);
+    {
+      torch::NoGradGuard no_grad;
+      for (auto& d : delta) {
+        if (attack == "zero") d.zero_();
+        if (attack == "noise") d = torch::randn_like(d) * d.std();
+        if (attack == "sign_flip") d.neg_();
+        if (attack == "scale100") d.mul_(100.0);
+        if (attack == "scale1e6") d.mul_(1e6);
+      }
+      if (attack == "nan") delta[0].view(-1)[0] = NAN;
+    }
 
-    const sync::CodecSpec spec = sync::CodecSpec::FromProto(a.codec());
+    sync::CodecSpec spec = sync::CodecSpec::FromProto(a.codec());
     LOCONET_RETURN_IF_ERROR(spec.Validate());
+    if (attack == "wrong_codec") spec.name = spec.name == "fp32" ? "int8" : "fp32";
     if (!feedback_ || codec_spec_ != spec) {
       feedback_ = std::make_unique<sync::ErrorFeedback>(spec.ef_beta);
       codec_spec_ = spec;
@@ -255,15 +328,43 @@ class Miner {
     LOCONET_ASSIGN_OR_RETURN(std::unique_ptr<sync::Codec> codec, sync::MakeCodec(spec));
     proto::Request req;
     proto::Submission* s = req.mutable_submission();
-    s->set_round(a.round());
-    s->set_base_hash(a.base_hash());
+    s->set_round(attack == "future_round" ? a.round() + 1 : a.round());
+    // "stale_base" claims the previous round's model (or a made-up one in its first round).
+    const std::string old_base = previous_base_.empty()
+                                     ? Str(Blake2b256(std::string_view("an older model")))
+                                     : previous_base_;
+    s->set_base_hash(attack == "stale_base" ? old_base : a.base_hash());
+    previous_base_ = a.base_hash();
     s->set_pages_digest(Str(datasets::PagesDigest(pages)));
-    *s->mutable_codec() = a.codec();
+    *s->mutable_codec() = spec.ToProto();
     s->set_inner_steps(a.local_steps());
     s->set_train_loss(loss_sum / std::max<uint32_t>(1, a.local_steps()));
     EncodeDeltas(*trainer_->model(), delta, *codec, *feedback_, s->mutable_tensors());
+    if (attack == "replay" && previous_tensors_.size() > 0) {
+      *s->mutable_tensors() = previous_tensors_;
+    } else {
+      previous_tensors_ = s->tensors();
+    }
+    if (attack == "copy" || attack == "copy_noise") {
+      LOCONET_ASSIGN_OR_RETURN(proto::Submission victim, VictimSubmission(a));
+      *s->mutable_tensors() = victim.tensors();
+      if (attack == "copy_noise") {
+        LOCONET_ASSIGN_OR_RETURN(std::vector<torch::Tensor> theirs,
+                                 DecodeDeltas(*trainer_->model(), victim.tensors(), *codec));
+        for (auto& t : theirs) t.add_(torch::randn_like(t) * t.std() * 0.05);
+        sync::ErrorFeedback none(0.0);
+        s->clear_tensors();
+        EncodeDeltas(*trainer_->model(), theirs, *codec, none, s->mutable_tensors());
+      }
+    }
     const size_t bytes = req.ByteSizeLong();
     LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(req, 1));
+    if (cfg_.dump_submission && !cfg_.log_file.empty()) {
+      // Written only after the validator has it, so a test's copier always arrives second.
+      const std::string dir = std::filesystem::path(cfg_.log_file).parent_path().string();
+      (void)WriteFileAtomic((dir.empty() ? "." : dir) + "/last_submission.bin",
+                            s->SerializeAsString());
+    }
     spdlog::info("round {}: trained {} steps (loss {:.4f}), sent {} bytes: {}", a.round(),
                  a.local_steps(), s->train_loss(), bytes,
                  reply.accepted() ? "accepted"
@@ -343,6 +444,9 @@ class Miner {
   sync::CodecSpec codec_spec_;
   PublicKey validator_key_;
   bool validator_key_set_ = false;
+  // State of the replay and stale-base attacks.
+  google::protobuf::RepeatedPtrField<proto::EncodedTensor> previous_tensors_;
+  std::string previous_base_;
   std::ofstream log_;
 };
 

@@ -27,7 +27,17 @@ struct MinerConfig {
   double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.95, grad_clip = 1.0;
   int request_timeout_ms = 5000;
   int64_t rounds = 0;                    // stop after this many submissions; 0: until stopped
+  // Testing the validator: behave like a real miner except for one attack (kAdversaries).
+  std::string adversary;
+  std::string copy_from;                 // the folder of the miner whose submissions "copy" takes
+  bool dump_submission = false;          // write last_submission.bin beside the log file
 };
+
+// The attacks `adversary` can name: zero, noise, sign_flip, scale100, scale1e6, nan, copy,
+// copy_noise, replay, unassigned, stale_base, future_round, wrong_codec, oversized, malformed,
+// flood. docs/incentives.md says what each does and which check catches it.
+extern const char* const kAdversaries[];
+bool IsAdversary(const std::string& name);
 
 Result<MinerConfig> LoadMinerConfig(const std::string& path);
 

@@ -12,6 +12,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "core/bytes.h"
 #include "core/config.h"
 #include "core/files.h"
 #include "core/hash.h"
@@ -25,6 +26,7 @@
 #include "trainer/outer_optimizer.h"
 #include "trainer/params.h"
 #include "trainer/threads.h"
+#include "trainer/wire.h"
 
 namespace loconet {
 
@@ -55,9 +57,16 @@ Result<TrainOptions> LoadTrainOptions(const std::string& path) {
   o.outer_lr = c.Real("diloco.outer_lr", o.outer_lr, 0.0, 10.0);
   o.outer_momentum = c.Real("diloco.outer_momentum", o.outer_momentum, 0.0, 0.9999);
   o.pages_per_worker = c.Int("diloco.pages_per_worker", 0, 0, int64_t{1} << 40);
+  o.codec.name = c.Str("diloco.codec", o.codec.name);
+  o.codec.chunk = static_cast<uint32_t>(c.Int("diloco.codec_chunk", o.codec.chunk, 1, 1 << 24));
+  o.codec.bits = static_cast<uint32_t>(c.Int("diloco.codec_bits", o.codec.bits, 1, 16));
+  o.codec.topk_fraction = c.Real("diloco.topk_fraction", o.codec.topk_fraction, 0.0, 1.0);
+  o.codec.ef_beta = c.Real("diloco.ef_beta", o.codec.ef_beta, 0.0, 1.0);
+  o.sync_dp = c.Bool("diloco.sync_dp", false);
   o.checkpoint_path = c.Str("checkpoint.path", std::string());
   o.checkpoint_every = c.Int("checkpoint.every", 0, 0, int64_t{1} << 40);
   LOCONET_RETURN_IF_ERROR(c.Finish());
+  LOCONET_RETURN_IF_ERROR(o.codec.Validate().WithContext(path + ": diloco.codec"));
 
   std::filesystem::path model_path(model_file);
   if (model_path.is_relative()) model_path = std::filesystem::path(path).parent_path() / model_path;
@@ -221,6 +230,102 @@ InnerOptions MakeInner(const TrainOptions& o) {
   return in;
 }
 
+// One synchronous data-parallel step, read like LocalTrainer::Step: each worker's micro-batch
+// adds its gradient scaled by 1/M (so the accumulated gradient is the workers' average, what an
+// all-reduce would deliver), then one clip and one AdamW step. Returns the mean loss. A non-finite
+// loss or gradient norm returns kNonFiniteLoss before the parameters or the optimizer change.
+Result<double> DataParallelStep(LocalTrainer& trainer, const InnerOptions& in,
+                                const std::vector<torch::Tensor>& blocks) {
+  const double lr = in.schedule.At(trainer.step());
+  for (auto& group : trainer.optimizer().param_groups()) {
+    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+  }
+  trainer.optimizer().zero_grad();
+  const double scale = 1.0 / static_cast<double>(blocks.size());
+  double sum = 0;
+  for (const auto& block : blocks) {  // block: (B, T+1), one worker's batch
+    auto loss = trainer.model()->Loss(block);
+    const double value = loss.item<double>();
+    if (!std::isfinite(value)) {
+      trainer.optimizer().zero_grad();
+      return Error(Code::kNonFiniteLoss, "loss is " + std::to_string(value) + " at step " +
+                                             std::to_string(trainer.step()) +
+                                             "; training stopped before the update");
+    }
+    (loss * scale).backward();
+    sum += value;
+  }
+  const double norm =
+      torch::nn::utils::clip_grad_norm_(ParameterList(*trainer.model()), in.grad_clip);
+  if (!std::isfinite(norm)) {
+    trainer.optimizer().zero_grad();
+    return Error(Code::kNonFiniteLoss, "gradient norm is " + std::to_string(norm) + " at step " +
+                                           std::to_string(trainer.step()) +
+                                           "; training stopped before the update");
+  }
+  trainer.optimizer().step();
+  trainer.set_step(trainer.step() + 1);
+  return sum * scale;
+}
+
+// The workers' error-feedback buffers live beside a DiLoCo checkpoint, in `checkpoint.ef`, so a
+// lossy codec resumes exactly: "loconet.ef", i64 round, u32 workers, then per worker u32 buffer
+// count and per buffer u64 length and f32le values. Written after the checkpoint; the round ties
+// the two, so a crash between the writes is caught on resume rather than silently diverging.
+std::string FeedbackPath(const std::string& checkpoint) { return checkpoint + ".ef"; }
+
+Status SaveFeedback(const std::string& path, int64_t round,
+                    const std::vector<sync::ErrorFeedback>& feedback) {
+  ByteWriter w;
+  w.Raw("loconet.ef", 10);
+  w.I64(round);
+  w.U32(static_cast<uint32_t>(feedback.size()));
+  for (const sync::ErrorFeedback& f : feedback) {
+    w.U32(static_cast<uint32_t>(f.num_buffers()));
+    for (size_t i = 0; i < f.num_buffers(); ++i) {
+      const std::vector<float>& b = f.buffer(i);
+      w.U64(b.size());
+      for (float v : b) w.F32(v);
+    }
+  }
+  return WriteFileAtomic(path, w.bytes().data(), w.bytes().size());
+}
+
+Status LoadFeedback(const std::string& path, int64_t round,
+                    std::vector<sync::ErrorFeedback>* feedback) {
+  LOCONET_ASSIGN_OR_RETURN(std::string data, ReadFile(path));
+  ByteReader r(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+  char magic[10] = {};
+  int64_t saved_round = 0;
+  uint32_t workers = 0;
+  if (!r.Raw(magic, sizeof magic) || std::memcmp(magic, "loconet.ef", sizeof magic) != 0 ||
+      !r.I64(&saved_round) || !r.U32(&workers)) {
+    return Error(Code::kCorrupt, path + ": not an error-feedback file");
+  }
+  if (saved_round != round || workers != feedback->size()) {
+    return Error(Code::kCorrupt, path + ": holds round " + std::to_string(saved_round) + " of " +
+                                     std::to_string(workers) + " workers, the checkpoint round " +
+                                     std::to_string(round) + " of " +
+                                     std::to_string(feedback->size()));
+  }
+  for (sync::ErrorFeedback& f : *feedback) {
+    uint32_t count = 0;
+    if (!r.U32(&count)) break;
+    for (uint32_t i = 0; i < count; ++i) {
+      uint64_t n = 0;
+      if (!r.U64(&n) || n > r.remaining() / sizeof(float)) {
+        return Error(Code::kCorrupt, path + ": truncated error-feedback file");
+      }
+      std::vector<float> values(n);
+      for (float& v : values) r.F32(&v);
+      f.SetBuffer(i, std::move(values));
+    }
+  }
+  Status s = r.Finish(path);
+  if (!s.ok()) return Error(Code::kCorrupt, s.message());
+  return Status::Ok();
+}
+
 Result<TrainSummary> RunSingle(const TrainOptions& o, const ModelConfig& cfg, Data& data,
                                const std::vector<torch::Tensor>& eval) {
   torch::manual_seed(o.seed);
@@ -243,12 +348,16 @@ Result<TrainSummary> RunSingle(const TrainOptions& o, const ModelConfig& cfg, Da
 
   TrainSummary summary;
   summary.parameters = cfg.ParameterCount();
-  const int64_t tokens_per_step = o.batch * cfg.context;
+  // Synchronous data parallel: every step takes one batch per worker from the loader.
+  const int64_t micro_batches = o.sync_dp ? o.workers : 1;
+  const int64_t tokens_per_step = micro_batches * o.batch * cfg.context;
+  const InnerOptions inner = MakeInner(o);
   Progress progress(o, o.steps, pos.step);
   double heldout = trainer.Evaluate(eval);
   summary.curve.push_back({pos.step, heldout});
   progress.Update(pos.step, 0, NAN, heldout, 0, 0, true);
   std::vector<int64_t> rows;
+  std::vector<torch::Tensor> blocks;
   double loss_sum = 0;
   int64_t loss_n = 0;
   auto save = [&]() -> Status {
@@ -259,9 +368,21 @@ Result<TrainSummary> RunSingle(const TrainOptions& o, const ModelConfig& cfg, Da
   };
   const int64_t stop = o.stop_at_step > 0 ? std::min(o.stop_at_step, o.steps) : o.steps;
   while (trainer.step() < stop) {
-    loader.Next(&rows);
-    auto block = ToTensor(rows, o.batch, cfg.context + 1);  // (B, T+1)
-    Result<double> loss = trainer.Step(block);
+    Result<double> loss = 0.0;
+    if (o.sync_dp) {
+      blocks.clear();
+      for (int64_t m = 0; m < micro_batches; ++m) {
+        loader.Next(&rows);
+        blocks.push_back(ToTensor(rows, o.batch, cfg.context + 1));  // (B, T+1)
+      }
+      loss = DataParallelStep(trainer, inner, blocks);
+      // An fp32 all-reduce of the gradients: one full gradient per worker per step.
+      summary.bytes_sent_per_worker += 4 * summary.parameters;
+    } else {
+      loader.Next(&rows);
+      auto block = ToTensor(rows, o.batch, cfg.context + 1);  // (B, T+1)
+      loss = trainer.Step(block);
+    }
     if (!loss.ok()) return loss.status();
     loss_sum += *loss;
     ++loss_n;
@@ -275,7 +396,7 @@ Result<TrainSummary> RunSingle(const TrainOptions& o, const ModelConfig& cfg, Da
       loss_sum = 0;
       loss_n = 0;
     }
-    progress.Update(step, 0, summary.last_train_loss, heldout, MakeInner(o).schedule.At(step - 1),
+    progress.Update(step, 0, summary.last_train_loss, heldout, inner.schedule.At(step - 1),
                     summary.tokens, eval_point);
     if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0) LOCONET_RETURN_IF_ERROR(save());
   }
@@ -299,6 +420,8 @@ Result<TrainSummary> RunDiLoCo(const TrainOptions& o, const ModelConfig& cfg, Da
     workers.push_back(std::make_unique<LocalTrainer>(GPT(cfg), MakeInner(o)));
   }
   OuterNesterov outer(o.outer_lr, o.outer_momentum);
+  LOCONET_ASSIGN_OR_RETURN(std::unique_ptr<sync::Codec> codec, sync::MakeCodec(o.codec));
+  std::vector<sync::ErrorFeedback> feedback(o.workers, sync::ErrorFeedback(o.codec.ef_beta));
   std::vector<torch::optim::Optimizer*> opts;
   for (auto& w : workers) opts.push_back(&w->optimizer());
   CheckpointParts parts{&global, opts, &outer};
@@ -307,6 +430,9 @@ Result<TrainSummary> RunDiLoCo(const TrainOptions& o, const ModelConfig& cfg, Da
   if (o.resume && !o.checkpoint_path.empty() && std::filesystem::exists(o.checkpoint_path)) {
     LOCONET_RETURN_IF_ERROR(CheckResumable(o, cfg));
     LOCONET_RETURN_IF_ERROR(LoadCheckpoint(o.checkpoint_path, parts, &pos));
+    if (!codec->lossless()) {
+      LOCONET_RETURN_IF_ERROR(LoadFeedback(FeedbackPath(o.checkpoint_path), pos.round, &feedback));
+    }
     spdlog::info("resumed from {} at round {}", o.checkpoint_path, pos.round);
   }
   for (auto& w : workers) w->set_step(pos.round * H);
@@ -318,6 +444,7 @@ Result<TrainSummary> RunDiLoCo(const TrainOptions& o, const ModelConfig& cfg, Da
   summary.curve.push_back({pos.round * H, heldout});
   progress.Update(pos.round * H, pos.round, NAN, heldout, 0, 0, true);
   std::vector<int64_t> rows;
+  int64_t bytes_sent = 0;  // all workers
   const int64_t stop_round =
       o.stop_at_step > 0 ? std::min(rounds, (o.stop_at_step + H - 1) / H) : rounds;
   for (int64_t r = pos.round; r < stop_round; ++r) {
@@ -340,14 +467,23 @@ Result<TrainSummary> RunDiLoCo(const TrainOptions& o, const ModelConfig& cfg, Da
         if (!loss.ok()) return loss.status().WithContext("worker " + std::to_string(k));
         loss_sum += *loss;
       }
-      // Pseudo-gradient of worker k: theta_global - theta_k, summed over workers.
+      // Pseudo-gradient of worker k, theta_global - theta_k, sent through the codec with the
+      // worker's own error feedback; what arrives is decoded and summed over workers.
       torch::NoGradGuard no_grad;
-      for (size_t i = 0; i < wparams.size(); ++i) {
-        auto d = global_params[i] - wparams[i];
+      std::vector<torch::Tensor> delta;
+      for (size_t i = 0; i < wparams.size(); ++i) delta.push_back(global_params[i] - wparams[i]);
+      google::protobuf::RepeatedPtrField<proto::EncodedTensor> sent;
+      EncodeDeltas(*global, delta, *codec, feedback[k], &sent);
+      for (const proto::EncodedTensor& t : sent) {
+        bytes_sent += static_cast<int64_t>(t.data().size());
+      }
+      Result<std::vector<torch::Tensor>> received = DecodeDeltas(*global, sent, *codec);
+      if (!received.ok()) return received.status().WithContext("worker " + std::to_string(k));
+      for (size_t i = 0; i < received->size(); ++i) {
         if (delta_sum.size() <= i) {
-          delta_sum.push_back(d);
+          delta_sum.push_back((*received)[i]);
         } else {
-          delta_sum[i].add_(d);
+          delta_sum[i].add_((*received)[i]);
         }
       }
       summary.tokens += H * o.batch * cfg.context;
@@ -368,15 +504,23 @@ Result<TrainSummary> RunDiLoCo(const TrainOptions& o, const ModelConfig& cfg, Da
                            r + 1 == stop_round);
     if (save_now) {
       LOCONET_RETURN_IF_ERROR(SaveCheckpoint(o.checkpoint_path, parts, TrainPosition{step, r + 1, 0}));
+      if (!codec->lossless()) {
+        LOCONET_RETURN_IF_ERROR(SaveFeedback(FeedbackPath(o.checkpoint_path), r + 1, feedback));
+      }
     }
   }
   summary.tokens_per_second = summary.tokens / std::max(1e-9, progress.Elapsed());
+  summary.bytes_sent_per_worker = bytes_sent / o.workers;
   return summary;
 }
 
 }  // namespace
 
 Result<TrainSummary> RunTraining(const TrainOptions& options) {
+  if (options.workers < 1) {
+    return Error(Code::kInvalidArgument, "workers is " + std::to_string(options.workers) +
+                                             ", must be at least 1");
+  }
   ThreadPlan plan = ConfigureCompute(options.threads);
   spdlog::debug("threads: torch {} blas {}", plan.torch_threads, plan.blas_threads);
   ModelConfig cfg = options.model;
@@ -394,7 +538,13 @@ Result<TrainSummary> RunTraining(const TrainOptions& options) {
                                          options.eval_batches, options.seed ^ 0x5eed));
   spdlog::info("model {}: {} parameters; {} training pages, {} held-out pages", cfg.name,
                cfg.ParameterCount(), data.train.num_pages(), data.heldout.num_pages());
-  if (options.diloco()) return RunDiLoCo(options, cfg, data, eval);
+  if (options.diloco()) {
+    spdlog::info("DiLoCo: {} workers, H {}, outer lr {} momentum {}, codec {}", options.workers,
+                 options.local_steps, options.outer_lr, options.outer_momentum,
+                 options.codec.ToString());
+    return RunDiLoCo(options, cfg, data, eval);
+  }
+  if (options.sync_dp) spdlog::info("synchronous data parallel: {} workers", options.workers);
   return RunSingle(options, cfg, data, eval);
 }
 

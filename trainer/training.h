@@ -1,5 +1,7 @@
-// `loconet train`: single-node training, and K simulated DiLoCo workers in one process (each on
-// its own assigned pages, H local AdamW steps, then the outer Nesterov step). Torch-free header.
+// `loconet train`: single-node training, K simulated DiLoCo workers in one process (each on
+// its own assigned pages, H local AdamW steps, its pseudo-gradient through a codec with error
+// feedback, then the outer Nesterov step), and the synchronous data-parallel baseline (K workers
+// whose gradients are averaged every step). Torch-free header.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +9,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "sync/codec.h"
 #include "trainer/model_config.h"
 #include "trainer/schedule.h"
 
@@ -23,11 +26,19 @@ struct TrainOptions {
   int threads = 0;                       // 0: every core
   int64_t eval_every = 100;              // steps between held-out evaluations
   int64_t eval_batches = 8;
-  // DiLoCo simulation: used when workers > 1 or local_steps > 0.
+  // DiLoCo simulation: used when workers > 1 or local_steps > 0 (and not sync_dp).
   int workers = 1;
   int64_t local_steps = 0;               // H
   double outer_lr = 0.7, outer_momentum = 0.9;
   int64_t pages_per_worker = 0;          // 0: an equal share of the training pages
+  // Each worker's pseudo-gradient goes through this codec with its own error feedback before
+  // averaging. fp32 (the default) is lossless: results are bit-identical to averaging the raw
+  // pseudo-gradients.
+  sync::CodecSpec codec;
+  // Synchronous data parallel instead of DiLoCo: every step, `workers` micro-batches (one per
+  // worker) accumulate their averaged gradients into one AdamW step, the same update as one model
+  // on a batch of workers x batch. Counts an fp32 all-reduce: 4 bytes x parameters per step.
+  bool sync_dp = false;
   // Output.
   std::string checkpoint_path;           // empty: no checkpoints
   int64_t checkpoint_every = 0;          // steps (single node) or rounds (DiLoCo); 0: at the end
@@ -36,7 +47,7 @@ struct TrainOptions {
   bool progress_bar = false;             // redraw one terminal line instead of log lines
   int64_t stop_at_step = 0;              // stop (and checkpoint) at this step; 0: run to `steps`
 
-  bool diloco() const { return workers > 1 || local_steps > 0; }
+  bool diloco() const { return !sync_dp && (workers > 1 || local_steps > 0); }
 };
 
 // Reads a training config (see configs/train-*.toml and docs/operations.md). The `model` key
@@ -54,6 +65,10 @@ struct TrainSummary {
   double tokens_per_second = 0;  // training tokens processed per wall-clock second (all workers)
   int64_t tokens = 0;            // training tokens processed in this run
   int64_t parameters = 0;
+  // Update bytes one worker sent in this run: the encoded pseudo-gradients (DiLoCo; the mean over
+  // workers of the sum of encoded tensor sizes, names and framing not counted), or one fp32
+  // gradient per step (sync_dp); 0 for single-node training.
+  int64_t bytes_sent_per_worker = 0;
 };
 
 Result<TrainSummary> RunTraining(const TrainOptions& options);

@@ -38,6 +38,13 @@ struct ValidatorConfig {
   // Score.
   double ema_alpha = 0.3;
   double score_cap = 0.05;            // highest relative improvement credited in one round
+  // Checks (docs/incentives.md).
+  double outlier_factor = 10;         // norm above this x the round's median: rejected
+  double copy_cosine = 0.97;          // cosine to an earlier submission above this: a copy
+  double data_alpha = 0.3;            // EMA weight of the own-vs-random data verdict
+  uint32_t data_pages = 2;            // pages sampled for each side of the data check
+  uint32_t data_batches = 1;          // batches evaluated for each side
+  double max_messages_per_second = 20;  // per key; more are answered rate_limited
   // Rewards.
   uint64_t epoch_rounds = 5;
   uint64_t emission = 1000000;        // units split per epoch

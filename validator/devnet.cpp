@@ -112,8 +112,8 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
   vc << "model = " << Quote(model) << "\n\n[validator]\nkey = \"key\"\ndb = \"ledger\"\n"
      << "state = \"state.pt\"\nstatus_file = \"status.jsonl\"\ndata = " << Quote(data) << "\n"
      << "router = " << Quote(router) << "\npub = " << Quote(pub) << "\nthreads = 1\n\n"
-     << "[round]\ncount = " << o.rounds << "\nmin_miners = " << o.miners
-     << "\nseconds = " << o.round_seconds << "\nlocal_steps = " << o.local_steps
+     << "[round]\ncount = " << o.rounds << "\nmin_miners = " << o.miners + o.adversaries.size()
+     << "\nseconds = " << o.round_seconds << "\n" << "local_steps = " << o.local_steps
      << "\nbatch = " << o.batch << "\npages_per_miner = " << o.pages_per_miner
      << "\ncodec = " << Quote(o.codec) << "\n\n[rewards]\nepoch_rounds = "
      << std::max<int64_t>(1, std::min<int64_t>(5, o.rounds)) << "\n";
@@ -122,15 +122,24 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
 
   // The miners.
   std::vector<std::string> miner_configs;
-  for (int i = 0; i < o.miners; ++i) {
-    const fs::path mdir = dir / ("miner-" + std::to_string(i));
+  const int total = o.miners + static_cast<int>(o.adversaries.size());
+  for (int i = 0; i < total; ++i) {
+    const bool adversary = i >= o.miners;
+    const std::string attack = adversary ? o.adversaries[i - o.miners] : "";
+    const std::string name = adversary ? "adv-" + attack : "miner-" + std::to_string(i);
+    const fs::path mdir = dir / name;
     LOCONET_RETURN_IF_ERROR(MakeDirs(mdir.string()));
     LOCONET_RETURN_IF_ERROR(Identity::Generate().Save((mdir / "key").string()));
     std::ofstream mc(mdir / "miner.toml");
-    mc << "model = " << Quote(model) << "\n\n[miner]\nkey = \"key\"\nname = \"miner-" << i
-       << "\"\nvalidator = " << Quote(router) << "\nvalidator_pub = " << Quote(pub)
+    mc << "model = " << Quote(model) << "\n\n[miner]\nkey = \"key\"\nname = " << Quote(name)
+       << "\nvalidator = " << Quote(router) << "\nvalidator_pub = " << Quote(pub)
        << "\ndata = " << Quote(data) << "\nlog_file = \"rounds.jsonl\"\nthreads = 1\nrounds = "
-       << o.rounds << "\n\n[train]\nlr = " << o.lr << "\nwarmup_steps = " << o.warmup_steps
+       << o.rounds << "\ndump_submission = " << (i == 0 ? "true" : "false") << "\n";
+    if (adversary) {
+      mc << "adversary = " << Quote(attack) << "\ncopy_from = " << Quote((dir / "miner-0").string())
+         << "\n";
+    }
+    mc << "\n[train]\nlr = " << o.lr << "\nwarmup_steps = " << o.warmup_steps
        << "\ntotal_steps = " << o.rounds * o.local_steps << "\n";
     miner_configs.push_back((mdir / "miner.toml").string());
   }
@@ -141,7 +150,7 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
       pid_t validator, Spawn({binary, "validator", "--config", (vdir / "validator.toml").string()},
                              (vdir / "log.txt").string()));
   std::vector<pid_t> miners;
-  for (int i = 0; i < o.miners; ++i) {
+  for (int i = 0; i < total; ++i) {
     auto pid = Spawn({binary, "miner", "--config", miner_configs[i]},
                      (fs::path(miner_configs[i]).parent_path() / "log.txt").string());
     if (!pid.ok()) {

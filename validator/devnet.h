@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -28,6 +29,9 @@ struct DevnetOptions {
   std::string codec = "int8";
   double lr = 3e-3;
   int64_t warmup_steps = 10;
+  // Extra miners that each run one attack (trainer/miner.h kAdversaries); "copy" attacks copy
+  // miner-0.
+  std::vector<std::string> adversaries;
 };
 
 Status RunDevnet(const DevnetOptions& options, const std::atomic<bool>& stop, std::ostream& out);

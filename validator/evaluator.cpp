@@ -14,6 +14,17 @@ double UpdateNorm(const std::vector<torch::Tensor>& update) {
   return std::sqrt(sq);
 }
 
+double UpdateCosine(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+  double dot = 0, na = 0, nb = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    auto x = a[i].to(torch::kDouble), y = b[i].to(torch::kDouble);
+    dot += (x * y).sum().item<double>();
+    na += x.pow(2).sum().item<double>();
+    nb += y.pow(2).sum().item<double>();
+  }
+  return na > 0 && nb > 0 ? dot / std::sqrt(na * nb) : 0.0;
+}
+
 double MedianNorm(const std::vector<double>& norms) {
   if (norms.empty()) return 0;
   std::vector<double> v = norms;

@@ -18,6 +18,9 @@ namespace loconet {
 // Global L2 norm over every tensor of an update.
 double UpdateNorm(const std::vector<torch::Tensor>& update);
 
+// Cosine similarity of two updates over all their tensors; 0 if either is zero.
+double UpdateCosine(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b);
+
 // Median of the norms (the lower middle value for an even count); 0 for none.
 double MedianNorm(const std::vector<double>& norms);
 

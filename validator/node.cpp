@@ -113,6 +113,14 @@ struct ValidatorNode::Impl {
     uint32_t order;
     std::vector<torch::Tensor> update;
   };
+  std::set<Hash256> seen_payloads;            // every submission payload ever received
+  std::map<PublicKey, double> data_ema;       // EMA of the own-vs-random data verdict
+  struct Bucket {
+    double tokens;
+    std::chrono::steady_clock::time_point last;
+  };
+  std::map<PublicKey, Bucket> buckets;        // per-key message rate limit
+  std::set<PublicKey> flooded;                // keys over the rate limit this round
   uint64_t round = 0;
   bool round_open = false;
   proto::RoundAnnouncement announcement;
@@ -149,6 +157,11 @@ struct ValidatorNode::Impl {
     auto env = sync::OpenEnvelope(request.data(), request.size(), cfg.max_request_bytes,
                                   sync::kTagRequest);
     if (!env.ok()) return Reply(env.status().code(), env.status().message());
+    if (!TakeToken(env->sender)) {
+      flooded.insert(env->sender);
+      return Reply(Code::kRateLimited, "more than " + std::to_string(cfg.max_messages_per_second) +
+                                           " messages per second from this key");
+    }
     proto::Request req;
     Status parsed = sync::ParseProto(env->body, "request", &req);
     if (!parsed.ok()) return Reject(nullptr, parsed.code(), parsed.message());
@@ -164,6 +177,24 @@ struct ValidatorNode::Impl {
       case proto::Request::kLedger: return HandleLedger(req.ledger());
       default: return Reject(nullptr, Code::kDecodeError, "empty request");
     }
+  }
+
+  // Token bucket per key: max_messages_per_second, bursts up to twice that.
+  bool TakeToken(const PublicKey& key) {
+    const auto now = std::chrono::steady_clock::now();
+    const double cap = 2 * cfg.max_messages_per_second;
+    auto it = buckets.find(key);
+    if (it == buckets.end()) {
+      if (buckets.size() > 100000) buckets.clear();  // bounded memory under key floods
+      it = buckets.emplace(key, Bucket{cap, now}).first;
+    }
+    Bucket& b = it->second;
+    b.tokens = std::min(cap, b.tokens + cfg.max_messages_per_second *
+                                            std::chrono::duration<double>(now - b.last).count());
+    b.last = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
   }
 
   Bytes HandleRegister(const PublicKey& sender, const proto::Register& r) {
@@ -196,6 +227,14 @@ struct ValidatorNode::Impl {
     if (s.base_hash() != announcement.base_hash()) {
       return Reject(&sender, Code::kStaleBase, "trained from another base model");
     }
+    // Replays: the same payload, from anyone, in any round.
+    Hasher payload;
+    for (const auto& t : s.tensors()) payload.Update(t.data().data(), t.data().size());
+    const Hash256 payload_hash = payload.Final();
+    if (!seen_payloads.insert(payload_hash).second) {
+      return Reject(&sender, Code::kReplay, "this update was submitted before");
+    }
+    RememberPayload(payload_hash);
     // Gate 3: format.
     const sync::CodecSpec spec = sync::CodecSpec::FromProto(s.codec());
     if (!spec.Validate().ok() || spec != cfg.codec) {
@@ -210,6 +249,18 @@ struct ValidatorNode::Impl {
     }
     accepted.push_back(Accepted{sender, next_order++, std::move(update).value()});
     return Reply(Code::kOk, "accepted for scoring");
+  }
+
+  // Payload hashes survive restarts in a file beside the state file (32 bytes each).
+  void RememberPayload(const Hash256& h) {
+    std::ofstream f(cfg.state_file + ".payloads", std::ios::app | std::ios::binary);
+    f.write(reinterpret_cast<const char*>(h.bytes.data()), 32);
+  }
+
+  void LoadPayloads() {
+    std::ifstream f(cfg.state_file + ".payloads", std::ios::binary);
+    Hash256 h;
+    while (f.read(reinterpret_cast<char*>(h.bytes.data()), 32)) seen_payloads.insert(h);
   }
 
   Bytes HandleCheckpoint(const proto::CheckpointRequest& r) {
@@ -265,6 +316,49 @@ struct ValidatorNode::Impl {
     model_bytes = ParameterBytes(*model);
   }
 
+  // A rejection decided at close (magnitude, copy): recorded like a gate failure.
+  void LateReject(const Accepted& a, Code code) {
+    rejected[a.miner] = {static_cast<uint16_t>(code), a.order};
+    rejection_counts[CodeName(code)]++;
+    spdlog::info("round {}: {} rejected at close: {}", round, a.miner.Short(), CodeName(code));
+  }
+
+  // Assigned-data check: the update must improve the miner's own pages more than random
+  // unassigned ones. Returns max(0, EMA of the +1/-1 verdict), which multiplies the score.
+  Result<double> DataFactor(const Accepted& a) {
+    const uint64_t num_pages = train->num_pages();
+    std::vector<uint64_t> own = datasets::AssignPages(round_seed, a.miner, num_pages,
+                                                      cfg.pages_per_miner);
+    ByteWriter w;
+    w.Raw(secret.bytes.data(), 32);
+    w.Raw(a.miner.bytes.data(), 32);
+    const Hash256 pick = Blake2b256(w.bytes());
+    std::vector<uint64_t> own_sample;
+    for (uint32_t i = 0; i < cfg.data_pages && i < own.size(); ++i) {
+      own_sample.push_back(own[(SeedFrom(pick) + i) % own.size()]);
+    }
+    std::vector<uint64_t> random_sample =
+        datasets::SampleUnassignedPages(pick, own, num_pages, cfg.data_pages);
+    if (own_sample.empty() || random_sample.empty()) return 1.0;  // nothing to compare
+    LOCONET_ASSIGN_OR_RETURN(BlockLoader own_loader,
+                             BlockLoader::Create(*train, own_sample, cfg.batch, cfg.model.context,
+                                                 SeedFrom(pick)));
+    LOCONET_ASSIGN_OR_RETURN(BlockLoader random_loader,
+                             BlockLoader::Create(*train, random_sample, cfg.batch,
+                                                 cfg.model.context, SeedFrom(pick) + 1));
+    auto own_blocks = BlocksToTensors(own_loader, cfg.data_batches, cfg.model.context + 1);
+    auto random_blocks = BlocksToTensors(random_loader, cfg.data_batches, cfg.model.context + 1);
+    const double own_gain = HeldOutImprovements(model, {a.update}, cfg.eval_lr, own_blocks, nullptr)[0];
+    const double random_gain =
+        HeldOutImprovements(model, {a.update}, cfg.eval_lr, random_blocks, nullptr)[0];
+    const double verdict = own_gain > random_gain ? 1.0 : -1.0;
+    double& ema = data_ema[a.miner];
+    ema = cfg.data_alpha * verdict + (1 - cfg.data_alpha) * ema;
+    spdlog::debug("data check {}: own {:.5f} random {:.5f} -> ema {:.3f}", a.miner.Short(),
+                  own_gain, random_gain, ema);
+    return std::max(0.0, ema);
+  }
+
   Hash256 Derive(const char* tag, uint64_t r, bool secret_key_bound) {
     ByteWriter w;
     w.Blob(std::string_view(tag));
@@ -283,6 +377,7 @@ struct ValidatorNode::Impl {
   void OpenRound() {
     round_open = true;
     submitted.clear();
+    flooded.clear();
     rejected.clear();
     accepted.clear();
     rejection_counts.clear();
@@ -324,13 +419,40 @@ struct ValidatorNode::Impl {
                              BlockLoader::Create(*heldout, AllPages(*heldout), cfg.batch,
                                                  cfg.model.context, SeedFrom(secret)));
     auto blocks = BlocksToTensors(loader, cfg.eval_batches, cfg.model.context + 1);
+    // Gates 5 and 6 need the whole round: magnitude against the round's median norm, then
+    // near copies of an earlier arrival (receipt order).
+    std::vector<double> norms;
+    for (const auto& a : accepted) norms.push_back(UpdateNorm(a.update));
+    const double median = MedianNorm(norms);
+    std::vector<Accepted> kept;
+    for (size_t i = 0; i < accepted.size(); ++i) {
+      // A key that went over the rate limit forfeits the round: flooding must not pay.
+      if (flooded.count(accepted[i].miner)) {
+        LateReject(accepted[i], Code::kRateLimited);
+        continue;
+      }
+      if (median > 0 && norms[i] > cfg.outlier_factor * median) {
+        LateReject(accepted[i], Code::kOutlier);
+        continue;
+      }
+      bool copy = false;
+      for (const auto& k : kept) copy = copy || UpdateCosine(accepted[i].update, k.update) > cfg.copy_cosine;
+      if (copy) {
+        LateReject(accepted[i], Code::kCopy);
+        continue;
+      }
+      kept.push_back(std::move(accepted[i]));
+    }
+    accepted = std::move(kept);
+
     std::vector<std::vector<torch::Tensor>> updates;
     for (const auto& a : accepted) updates.push_back(a.update);
     double base_loss = 0;
     std::vector<double> improvement =
         HeldOutImprovements(model, updates, cfg.eval_lr, blocks, &base_loss);
 
-    // Scores: capped improvement, zero for a gate failure; EMA over rounds.
+    // Scores: capped improvement times the assigned-data factor, zero for a gate failure or a
+    // missed round; EMA over rounds.
     ledger::ScoresBody scores;
     scores.round = round;
     std::map<PublicKey, ledger::ScoreEntry> entries;
@@ -341,7 +463,8 @@ struct ValidatorNode::Impl {
       return ema_ppb[k];
     };
     for (size_t i = 0; i < accepted.size(); ++i) {
-      const double score = std::clamp(improvement[i], 0.0, cfg.score_cap);
+      LOCONET_ASSIGN_OR_RETURN(double factor, DataFactor(accepted[i]));
+      const double score = std::clamp(improvement[i], 0.0, cfg.score_cap) * factor;
       ledger::ScoreEntry e;
       e.miner = accepted[i].miner;
       e.reason = 0;
@@ -360,6 +483,17 @@ struct ValidatorNode::Impl {
       e.score_ppb = 0;
       e.ema_ppb = ema_update(k, 0.0);
       e.receipt_order = why.second;
+      entries[k] = e;
+    }
+    for (const auto& [k, name] : registered) {
+      if (entries.count(k) || submitted.count(k)) continue;
+      ledger::ScoreEntry e;
+      e.miner = k;
+      e.reason = static_cast<uint16_t>(flooded.count(k) ? Code::kRateLimited : Code::kMissed);
+      e.improvement_ppb = 0;
+      e.score_ppb = 0;
+      e.ema_ppb = ema_update(k, 0.0);
+      e.receipt_order = UINT32_MAX;
       entries[k] = e;
     }
     for (auto& [k, e] : entries) scores.entries.push_back(e);
@@ -494,6 +628,7 @@ struct ValidatorNode::Impl {
       spdlog::info("resumed at round {} from {}", round, cfg.state_file);
     }
     RefreshModelCache();
+    LoadPayloads();
     LOCONET_ASSIGN_OR_RETURN(store, ledger::LedgerStore::Open(cfg.db_dir));
     LOCONET_RETURN_IF_ERROR(store->ForEach([this](const ledger::Record& rec) -> Status {
       if (rec.author != id.public_key()) return Status::Ok();

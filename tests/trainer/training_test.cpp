@@ -101,6 +101,97 @@ TEST_CASE("a DiLoCo simulation resumes exactly at a round boundary", "[trainer]"
   CHECK(rest->curve.back().heldout_loss == full->curve.back().heldout_loss);
 }
 
+TEST_CASE("DiLoCo with the fp32 codec counts 4 bytes per parameter per round", "[trainer]") {
+  TempDir dir;
+  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
+  TrainOptions o = NanoOptions(dir.path());
+  o.workers = 2;
+  o.local_steps = 10;
+  o.steps = 30;
+  auto summary = RunTraining(o);
+  REQUIRE(summary.ok());
+  CHECK(summary->bytes_sent_per_worker == 3 * 4 * summary->parameters);
+}
+
+TEST_CASE("int8 and top-k DiLoCo lower the held-out loss and send fewer bytes than fp32",
+          "[trainer]") {
+  TempDir dir;
+  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
+  TrainOptions o = NanoOptions(dir.path());
+  o.workers = 2;
+  o.local_steps = 10;
+  o.steps = 50;
+  auto fp32 = RunTraining(o);
+  REQUIRE(fp32.ok());
+
+  TrainOptions int8 = o;
+  int8.codec.name = sync::kCodecInt8;
+  auto i8 = RunTraining(int8);
+  REQUIRE(i8.ok());
+  CHECK(i8->curve.back().heldout_loss < i8->curve.front().heldout_loss - 1.0);
+  CHECK(i8->bytes_sent_per_worker * 3 < fp32->bytes_sent_per_worker);
+
+  // SparseLoCo's setting: error feedback in place of outer momentum, outer lr 1.
+  TrainOptions topk = o;
+  topk.codec.name = "topk";
+  topk.codec.bits = 2;
+  topk.codec.topk_fraction = 0.05;
+  topk.outer_lr = 1.0;
+  topk.outer_momentum = 0;
+  auto tk = RunTraining(topk);
+  REQUIRE(tk.ok());
+  CHECK(tk->curve.back().heldout_loss < tk->curve.front().heldout_loss - 0.5);
+  CHECK(tk->bytes_sent_per_worker * 20 < fp32->bytes_sent_per_worker);
+}
+
+TEST_CASE("a DiLoCo simulation with a lossy codec resumes exactly, error feedback included",
+          "[trainer]") {
+  TempDir dir;
+  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
+  TrainOptions o = NanoOptions(dir.path());
+  o.workers = 2;
+  o.local_steps = 5;
+  o.steps = 20;
+  o.codec.name = sync::kCodecInt8;
+  o.codec.chunk = 64;
+  auto full = RunTraining(o);
+  REQUIRE(full.ok());
+  o.checkpoint_path = dir / "ckpt.pt";
+  o.stop_at_step = 10;
+  REQUIRE(RunTraining(o).ok());
+  CHECK(std::filesystem::exists(o.checkpoint_path + ".ef"));
+  o.stop_at_step = 0;
+  o.resume = true;
+  auto rest = RunTraining(o);
+  REQUIRE(rest.ok());
+  CHECK(rest->curve.back().heldout_loss == full->curve.back().heldout_loss);
+}
+
+TEST_CASE("synchronous data parallel matches one model on the workers' combined batch",
+          "[trainer]") {
+  TempDir dir;
+  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
+  TrainOptions one = NanoOptions(dir.path());
+  one.steps = 20;
+  one.batch = 8;
+  one.eval_batches = 4;
+  auto single = RunTraining(one);
+  REQUIRE(single.ok());
+
+  TrainOptions dp = one;
+  dp.sync_dp = true;
+  dp.workers = 2;
+  dp.batch = 4;
+  dp.eval_batches = 8;  // the same held-out rows in blocks of 4
+  auto parallel = RunTraining(dp);
+  REQUIRE(parallel.ok());
+  CHECK(parallel->tokens == single->tokens);
+  CHECK(parallel->bytes_sent_per_worker == 20 * 4 * parallel->parameters);
+  CHECK(parallel->last_train_loss == Approx(single->last_train_loss).epsilon(1e-4));
+  CHECK(parallel->curve.back().heldout_loss ==
+        Approx(single->curve.back().heldout_loss).epsilon(1e-4));
+}
+
 TEST_CASE("a non-finite loss stops the step before any state changes", "[trainer]") {
   ModelConfig c;
   c.vocab_size = 16;

@@ -1,0 +1,255 @@
+// fuzz_seeds OUT_DIR: writes the seed corpus of every fuzz target, a few valid encodings each
+// (every file under 4 KiB), to OUT_DIR/<target>/seed-<i>. Deterministic: fixed keys, values and
+// timestamps, so the committed corpus (tests/fuzz_corpus/) is reproducible with
+// `fuzz_seeds tests/fuzz_corpus`.
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/hash.h"
+#include "core/keys.h"
+#include "datasets/shard.h"
+#include "ledger/bodies.h"
+#include "ledger/record.h"
+#include "sync/codec.h"
+#include "sync/envelope.h"
+#include "sync/messages.h"
+
+namespace {
+
+using namespace loconet;
+namespace fs = std::filesystem;
+
+fs::path g_out;
+bool g_ok = true;
+
+void Write(const std::string& target, int i, const Bytes& b) {
+  fs::path dir = g_out / target;
+  fs::create_directories(dir);
+  fs::path path = dir / ("seed-" + std::to_string(i));
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+  if (!f || b.size() >= 4096) {
+    std::fprintf(stderr, "fuzz_seeds: cannot write %s (%zu bytes)\n", path.c_str(), b.size());
+    g_ok = false;
+  }
+}
+
+std::vector<float> Values(size_t n, float phase) {
+  std::vector<float> x(n);
+  for (size_t i = 0; i < n; ++i) x[i] = std::sin(0.37f * i + phase) * (1 + i % 5);
+  return x;
+}
+
+// The codec targets' header: chunk selector, bits selector, fraction, u16le n (codec_fuzz.cpp).
+Bytes CodecSeed(uint8_t chunk_sel, uint8_t bits_sel, uint8_t fraction, uint16_t n,
+                const Bytes& encoded) {
+  Bytes b = {chunk_sel, bits_sel, fraction, uint8_t(n & 0xff), uint8_t(n >> 8)};
+  b.insert(b.end(), encoded.begin(), encoded.end());
+  return b;
+}
+
+sync::CodecSpec Spec(const char* name, uint32_t chunk, uint32_t bits, double fraction) {
+  sync::CodecSpec s;
+  s.name = name;
+  s.chunk = chunk;
+  s.bits = bits;
+  s.topk_fraction = fraction;
+  return s;
+}
+
+Bytes Encode(const sync::CodecSpec& spec, const std::vector<float>& x) {
+  auto codec = sync::MakeCodec(spec);
+  if (!codec.ok()) {
+    g_ok = false;
+    return {};
+  }
+  return (*codec)->Encode(x.data(), x.size());
+}
+
+Bytes Serialize(const google::protobuf::MessageLite& m) {
+  auto b = sync::SerializeProto(m);
+  if (!b.ok()) {
+    g_ok = false;
+    return {};
+  }
+  return std::move(b).value();
+}
+
+void CodecSeeds() {
+  // Selectors index codec_fuzz.cpp's tables: chunk 5 -> 64, 0 -> 1, 9 -> 4096; bits 0/1/2 ->
+  // 2/4/8; fraction byte / 255.
+  std::vector<float> x = Values(300, 0.5f);
+  Write("codec_fp32", 0, CodecSeed(5, 0, 0, 300, Encode(Spec("fp32", 64, 8, 0), x)));
+  Write("codec_fp32", 1, CodecSeed(5, 0, 0, 0, {}));
+  Write("codec_int8", 0, CodecSeed(5, 0, 0, 300, Encode(Spec("int8", 64, 8, 0), x)));
+  Write("codec_int8", 1, CodecSeed(0, 0, 0, 5, Encode(Spec("int8", 1, 8, 0), Values(5, 1))));
+  std::vector<float> big = Values(5000, 2.0f);
+  int i = 0;
+  for (uint8_t bits_sel : {0, 1, 2}) {
+    uint32_t bits = bits_sel == 0 ? 2 : bits_sel == 1 ? 4 : 8;
+    Write("codec_topk", i++,
+          CodecSeed(5, bits_sel, 13, 1000, Encode(Spec("topk", 64, bits, 13 / 255.0), big)));
+    Write("codec_topk", i++,
+          CodecSeed(9, bits_sel, 4, 5000, Encode(Spec("topk", 4096, bits, 4 / 255.0), big)));
+  }
+  Write("codec_topk", i++, CodecSeed(0, 2, 255, 7, Encode(Spec("topk", 1, 8, 1.0), Values(7, 3))));
+}
+
+void RequestSeeds(const Identity& id) {
+  int i = 0;
+  proto::Request reg;
+  reg.mutable_register_()->set_name("miner-1");
+  Write("request", i++, sync::SealEnvelope(id, sync::kTagRequest, Serialize(reg)));
+  proto::Request get;
+  get.mutable_get_round();
+  Write("request", i++, sync::SealEnvelope(id, sync::kTagRequest, Serialize(get)));
+  for (const auto& spec :
+       {Spec("topk", 256, 2, 0.015), Spec("int8", 64, 8, 0), Spec("fp32", 4096, 8, 0)}) {
+    proto::Request req;
+    proto::Submission* sub = req.mutable_submission();
+    sub->set_round(3);
+    sub->set_base_hash(std::string(32, '\x11'));
+    sub->set_pages_digest(std::string(32, '\x22'));
+    *sub->mutable_codec() = spec.ToProto();
+    sub->set_inner_steps(50);
+    sub->set_train_loss(4.25);
+    size_t n = spec.name == "fp32" ? 48 : 600;
+    for (int t = 0; t < 2; ++t) {
+      proto::EncodedTensor* tensor = sub->add_tensors();
+      tensor->set_name("blocks." + std::to_string(t) + ".mlp.weight");
+      tensor->add_shape(n / 4);
+      tensor->add_shape(4);
+      Bytes enc = Encode(spec, Values(n, float(t)));
+      tensor->set_data(std::string(enc.begin(), enc.end()));
+    }
+    Write("request", i++, sync::SealEnvelope(id, sync::kTagRequest, Serialize(req)));
+  }
+  proto::Request ledger_req;
+  ledger_req.mutable_ledger()->set_author(std::string(32, '\x33'));
+  ledger_req.mutable_ledger()->set_max_records(10);
+  Write("request", i++, sync::SealEnvelope(id, sync::kTagRequest, Serialize(ledger_req)));
+}
+
+void ProtoSeeds() {
+  Write("reply", 0, Serialize(sync::MakeReply(Status::Ok(), 7)));
+  Write("reply", 1,
+        Serialize(sync::MakeReply(Error(Code::kStaleBase, "trained from old base"), 7)));
+  proto::RoundAnnouncement a;
+  a.set_round(7);
+  a.set_base_hash(std::string(32, '\x44'));
+  a.set_round_seed(std::string(32, '\x55'));
+  *a.mutable_codec() = Spec("topk", 4096, 2, 0.015).ToProto();
+  a.set_local_steps(100);
+  a.set_deadline_unix_ms(1700000000000);
+  a.set_pages_per_miner(8);
+  a.set_num_pages(1000);
+  a.set_eval_commit(std::string(32, '\x66'));
+  a.set_batch(16);
+  Write("announce", 0, Serialize(a));
+  proto::Reply with_payload = sync::MakeReply(Status::Ok(), 7);
+  with_payload.set_payload(Serialize(a).data(), Serialize(a).size());
+  Write("reply", 2, Serialize(with_payload));
+  proto::ModelUpdate u;
+  u.set_round(7);
+  u.set_prev_hash(std::string(32, '\x77'));
+  u.set_new_hash(std::string(32, '\x78'));
+  for (int t = 0; t < 2; ++t) {
+    proto::EncodedTensor* tensor = u.add_delta();
+    tensor->set_name("wte.weight");
+    tensor->add_shape(100);
+    Bytes enc = Encode(Spec("fp32", 4096, 8, 0), Values(100, float(t)));
+    tensor->set_data(std::string(enc.begin(), enc.end()));
+  }
+  u.add_accepted(std::string(32, '\x01'));
+  Write("model_update", 0, Serialize(u));
+}
+
+void LedgerSeeds(const Identity& id) {
+  PublicKey miner;
+  miner.bytes.fill(0x5a);
+  PublicKey miner2;
+  miner2.bytes.fill(0x6b);
+  Hash256 h = Blake2b256(std::string_view("seed"));
+  std::vector<std::pair<ledger::RecordKind, Bytes>> bodies;
+  bodies.emplace_back(ledger::RecordKind::kRegistration,
+                      ledger::RegistrationBody{miner, "m1"}.Encode());
+  ledger::RoundBody round;
+  round.round = 4;
+  round.base_hash = h;
+  round.round_seed = h;
+  round.eval_commit = h;
+  round.codec = "topk";
+  round.local_steps = 30;
+  round.deadline_ms = 1700000000000;
+  bodies.emplace_back(ledger::RecordKind::kRound, round.Encode());
+  ledger::ScoresBody scores;
+  scores.round = 4;
+  scores.entries.push_back({miner, 0, 1500000, 1000000, 900000, 0});
+  scores.entries.push_back({miner2, 103, -5, 0, 10, 1});
+  bodies.emplace_back(ledger::RecordKind::kScores, scores.Encode());
+  ledger::ModelUpdateBody mu;
+  mu.round = 4;
+  mu.prev_hash = h;
+  mu.new_hash = Blake2b256(std::string_view("next"));
+  mu.accepted = {miner, miner2};
+  bodies.emplace_back(ledger::RecordKind::kModelUpdate, mu.Encode());
+  ledger::RewardBody reward;
+  reward.epoch = 1;
+  reward.first_round = 0;
+  reward.last_round = 9;
+  reward.emission = 1000;
+  reward.entries = {{miner, 600}, {miner2, 400}};
+  bodies.emplace_back(ledger::RecordKind::kReward, reward.Encode());
+  bodies.emplace_back(ledger::RecordKind::kReveal, ledger::RevealBody{4, h}.Encode());
+  Hash256 prev{};
+  uint64_t height = 0;
+  for (const auto& [kind, body] : bodies) {
+    Bytes with_kind = {uint8_t(uint8_t(kind) - 1)};  // ledger_fuzz.cpp: kind = byte % 6 + 1
+    with_kind.insert(with_kind.end(), body.begin(), body.end());
+    Write("ledger_body", int(height), with_kind);
+    ledger::Record r = ledger::SignRecord(id, height, prev, 4, kind, body, 1700000000000);
+    Write("ledger_record", int(height), r.Serialize());
+    prev = r.Hash();
+    ++height;
+  }
+}
+
+void ShardSeeds() {
+  fs::path tmp = g_out / "shard_tmp";
+  std::vector<uint32_t> tokens(600);
+  for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = uint32_t((i * 37) % 300);
+  int i = 0;
+  for (uint32_t page : {16u, 100u}) {
+    if (!datasets::WriteShard(tmp.string(), tokens, 300, page).ok()) g_ok = false;
+    std::ifstream f(tmp, std::ios::binary);
+    Bytes b((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    Write("shard", i++, b);
+  }
+  fs::remove(tmp);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: fuzz_seeds OUT_DIR\n");
+    return 2;
+  }
+  g_out = argv[1];
+  std::array<uint8_t, 32> seed{};
+  seed.fill(7);
+  Identity id = Identity::FromSeed(seed);
+  CodecSeeds();
+  RequestSeeds(id);
+  ProtoSeeds();
+  LedgerSeeds(id);
+  ShardSeeds();
+  return g_ok ? 0 : 1;
+}
