@@ -15,6 +15,13 @@ Status WriteFileAtomic(const std::string& path, const void* data, size_t n, unsi
 inline Status WriteFileAtomic(const std::string& path, const std::string& s, unsigned mode = 0644) {
   return WriteFileAtomic(path, s.data(), s.size(), mode);
 }
+// `path` taken relative to `base_dir` unless it is absolute or empty (config files name paths
+// relative to their own folder).
+std::string ResolvePath(const std::string& base_dir, const std::string& path);
+
+// Milliseconds since the Unix epoch (wall clock; deadlines travel between machines).
+int64_t UnixMillis();
+
 // Creates a directory and its parents; OK if it exists.
 Status MakeDirs(const std::string& path);
 

@@ -2,6 +2,7 @@
 // used for model hashes, shard checksums, ledger record hashes and page assignment.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -37,6 +38,17 @@ class Hasher {
  private:
   crypto_generichash_state state_;
 };
+
+// The 32 raw bytes as a string (protobuf `bytes` fields), and back; a string that is not 32
+// bytes long gives the all-zero hash, which names no model.
+inline std::string RawString(const Hash256& h) {
+  return std::string(reinterpret_cast<const char*>(h.bytes.data()), h.bytes.size());
+}
+inline Hash256 HashFromRaw(std::string_view s) {
+  Hash256 h;
+  if (s.size() == h.bytes.size()) std::copy(s.begin(), s.end(), h.bytes.begin());
+  return h;
+}
 
 // Parses a 64-character hex string.
 Result<Hash256> ParseHash256(std::string_view hex);

@@ -97,4 +97,10 @@ void BlockLoader::Next(std::vector<int64_t>* out) {
   }
 }
 
+std::vector<uint64_t> AllPages(const ShardReader& shard) {
+  std::vector<uint64_t> pages(shard.num_pages());
+  for (uint64_t i = 0; i < pages.size(); ++i) pages[i] = i;
+  return pages;
+}
+
 }  // namespace loconet::datasets

@@ -21,6 +21,9 @@
 
 namespace loconet::datasets {
 
+// Every page id of `shard`: 0 .. num_pages() - 1.
+std::vector<uint64_t> AllPages(const ShardReader& shard);
+
 class BlockLoader {
  public:
   // `pages` are sorted and duplicates dropped, so their order does not matter. Fails with

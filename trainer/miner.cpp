@@ -35,27 +35,22 @@ namespace loconet {
 using datasets::BlockLoader;
 using datasets::ShardReader;
 
-static std::string Resolve(const std::string& base_dir, const std::string& p) {
-  if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
-  return (std::filesystem::path(base_dir) / p).lexically_normal().string();
-}
-
 Result<MinerConfig> LoadMinerConfig(const std::string& path) {
   LOCONET_ASSIGN_OR_RETURN(Config c, Config::LoadFile(path));
   const std::string dir = std::filesystem::path(path).parent_path().string();
   MinerConfig m;
   std::string model_file = c.Str("model", std::nullopt);
-  m.key_file = Resolve(dir, c.Str("miner.key", std::nullopt));
+  m.key_file = ResolvePath(dir, c.Str("miner.key", std::nullopt));
   m.name = c.Str("miner.name", m.name);
   m.validator_router = c.Str("miner.validator", m.validator_router);
   m.validator_pub = c.Str("miner.validator_pub", m.validator_pub);
-  m.data_dir = Resolve(dir, c.Str("miner.data", m.data_dir));
-  m.log_file = Resolve(dir, c.Str("miner.log_file", std::string()));
+  m.data_dir = ResolvePath(dir, c.Str("miner.data", m.data_dir));
+  m.log_file = ResolvePath(dir, c.Str("miner.log_file", std::string()));
   m.threads = static_cast<int>(c.Int("miner.threads", 1, 0, 1024));
   m.request_timeout_ms = static_cast<int>(c.Int("miner.request_timeout_ms", 5000, 10, 600000));
   m.rounds = c.Int("miner.rounds", 0, 0, INT64_MAX);
   m.adversary = c.Str("miner.adversary", std::string());
-  m.copy_from = Resolve(dir, c.Str("miner.copy_from", std::string()));
+  m.copy_from = ResolvePath(dir, c.Str("miner.copy_from", std::string()));
   m.dump_submission = c.Bool("miner.dump_submission", false);
   m.schedule.peak = c.Real("train.lr", 3e-3, 1e-8, 1.0);
   m.schedule.min_ratio = c.Real("train.min_lr_ratio", 0.1, 0.0, 1.0);
@@ -70,7 +65,7 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
     return Error(Code::kConfigError, path + ": key 'miner.adversary': unknown attack '" +
                                          m.adversary + "'");
   }
-  LOCONET_ASSIGN_OR_RETURN(Config mc, Config::LoadFile(Resolve(dir, model_file)));
+  LOCONET_ASSIGN_OR_RETURN(Config mc, Config::LoadFile(ResolvePath(dir, model_file)));
   LOCONET_ASSIGN_OR_RETURN(m.model, ReadModelConfig(mc));
   return m;
 }
@@ -88,22 +83,6 @@ bool IsAdversary(const std::string& name) {
 }
 
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string Str(const Hash256& h) {
-  return std::string(reinterpret_cast<const char*>(h.bytes.data()), h.bytes.size());
-}
-
-Hash256 HashOf(const std::string& s) {
-  Hash256 h;
-  if (s.size() == 32) std::memcpy(h.bytes.data(), s.data(), 32);
-  return h;
-}
 
 Bytes ToBytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
@@ -176,7 +155,7 @@ class Miner {
       proto::ModelUpdate u;
       if (!u.ParseFromArray(env->body.data(), static_cast<int>(env->body.size()))) continue;
       const Hash256 current = ModelHash(*trainer_->model());
-      if (HashOf(u.prev_hash()) != current) continue;
+      if (HashFromRaw(u.prev_hash()) != current) continue;
       if (u.delta_size() > 0) {
         auto d = DecodeDeltas(*trainer_->model(), u.delta(), *fp32_);
         if (!d.ok()) {
@@ -189,7 +168,7 @@ class Miner {
         for (size_t i = 0; i < params.size(); ++i) params[i].add_((*d)[i]);
       }
       const Hash256 now = ModelHash(*trainer_->model());
-      const bool match = now == HashOf(u.new_hash());
+      const bool match = now == HashFromRaw(u.new_hash());
       spdlog::info("round {} aggregate applied: model {} ({})", u.round(), now.Hex().substr(0, 12),
                    match ? "matches the validator" : "MISMATCH, will fetch a checkpoint");
       WriteLog({{"event", "model_update"}, {"round", u.round()}, {"model_hash", now.Hex()},
@@ -218,11 +197,11 @@ class Miner {
     }
     GPT probe(cfg_.model);
     LOCONET_RETURN_IF_ERROR(LoadParameterBytes(*probe, all));
-    if (ModelHash(*probe) != HashOf(hash)) {
+    if (ModelHash(*probe) != HashFromRaw(hash)) {
       return Error(Code::kCorrupt, "checkpoint bytes do not hash to the announced model");
     }
     LOCONET_RETURN_IF_ERROR(LoadParameterBytes(*trainer_->model(), all));
-    spdlog::info("fetched checkpoint {} ({} bytes)", HashOf(hash).Hex().substr(0, 12), all.size());
+    spdlog::info("fetched checkpoint {} ({} bytes)", HashFromRaw(hash).Hex().substr(0, 12), all.size());
     return Status::Ok();
   }
 
@@ -234,7 +213,7 @@ class Miner {
   // until the deadline (the "copy" attacks).
   Result<proto::Submission> VictimSubmission(const proto::RoundAnnouncement& a) {
     const std::string path = cfg_.copy_from + "/last_submission.bin";
-    while (NowMs() < a.deadline_unix_ms()) {
+    while (UnixMillis() < a.deadline_unix_ms()) {
       auto bytes = ReadFile(path);
       proto::Submission s;
       if (bytes.ok() && s.ParseFromString(*bytes) && s.round() == a.round()) return s;
@@ -267,7 +246,7 @@ class Miner {
       ping.mutable_get_round();
       for (int i = 0; i < 200; ++i) (void)Call(ping, 1);
     }
-    const Hash256 round_seed = HashOf(a.round_seed());
+    const Hash256 round_seed = HashFromRaw(a.round_seed());
     auto pages = datasets::AssignPages(round_seed, id_.public_key(), a.num_pages(),
                                        a.pages_per_miner());
     if (a.num_pages() != train_->num_pages()) {
@@ -331,11 +310,11 @@ class Miner {
     s->set_round(attack == "future_round" ? a.round() + 1 : a.round());
     // "stale_base" claims the previous round's model (or a made-up one in its first round).
     const std::string old_base = previous_base_.empty()
-                                     ? Str(Blake2b256(std::string_view("an older model")))
+                                     ? RawString(Blake2b256(std::string_view("an older model")))
                                      : previous_base_;
     s->set_base_hash(attack == "stale_base" ? old_base : a.base_hash());
     previous_base_ = a.base_hash();
-    s->set_pages_digest(Str(datasets::PagesDigest(pages)));
+    s->set_pages_digest(RawString(datasets::PagesDigest(pages)));
     *s->mutable_codec() = spec.ToProto();
     s->set_inner_steps(a.local_steps());
     s->set_train_loss(loss_sum / std::max<uint32_t>(1, a.local_steps()));
@@ -406,7 +385,7 @@ class Miner {
       }
       // Hold the announced base: the applied aggregate, or a fetched checkpoint.
       ApplyUpdates();
-      if (Str(ModelHash(*trainer_->model())) != a.base_hash()) {
+      if (RawString(ModelHash(*trainer_->model())) != a.base_hash()) {
         Status f = FetchCheckpoint(a.base_hash());
         if (!f.ok()) {
           spdlog::warn("round {}: cannot get the base model: {}", a.round(), f.ToString());
@@ -415,7 +394,7 @@ class Miner {
         }
       }
       last_round = static_cast<int64_t>(a.round());
-      if (NowMs() >= a.deadline_unix_ms()) continue;  // joined too late: wait for the next
+      if (UnixMillis() >= a.deadline_unix_ms()) continue;  // joined too late: wait for the next
       Status s = TrainAndSubmit(a);
       if (!s.ok()) {
         spdlog::error("round {}: {}", a.round(), s.ToString());
@@ -424,8 +403,8 @@ class Miner {
       ++done;
     }
     // Take the last aggregate before leaving, so the final model is logged.
-    const int64_t until = NowMs() + 2000;
-    while (!stop.load() && NowMs() < until) {
+    const int64_t until = UnixMillis() + 2000;
+    while (!stop.load() && UnixMillis() < until) {
       ApplyUpdates();
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

@@ -30,6 +30,7 @@
 
 namespace loconet {
 
+using datasets::AllPages;
 using datasets::AssignPages;
 using datasets::BlockLoader;
 using datasets::ShardReader;
@@ -76,12 +77,6 @@ Result<TrainOptions> LoadTrainOptions(const std::string& path) {
 }
 
 namespace {
-
-std::vector<uint64_t> AllPages(const ShardReader& shard) {
-  std::vector<uint64_t> pages(shard.num_pages());
-  for (uint64_t i = 0; i < pages.size(); ++i) pages[i] = i;
-  return pages;
-}
 
 torch::Tensor ToTensor(const std::vector<int64_t>& rows, int64_t batch, int64_t width) {
   return torch::from_blob(const_cast<int64_t*>(rows.data()), {batch, width}, torch::kLong).clone();

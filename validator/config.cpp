@@ -3,24 +3,20 @@
 #include <filesystem>
 
 #include "core/config.h"
+#include "core/files.h"
 
 namespace loconet {
-
-static std::string Resolve(const std::string& base_dir, const std::string& p) {
-  if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
-  return (std::filesystem::path(base_dir) / p).lexically_normal().string();
-}
 
 Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   LOCONET_ASSIGN_OR_RETURN(Config c, Config::LoadFile(path));
   const std::string dir = std::filesystem::path(path).parent_path().string();
   ValidatorConfig v;
   std::string model_file = c.Str("model", std::nullopt);
-  v.key_file = Resolve(dir, c.Str("validator.key", std::nullopt));
-  v.db_dir = Resolve(dir, c.Str("validator.db", v.db_dir));
-  v.state_file = Resolve(dir, c.Str("validator.state", v.state_file));
-  v.data_dir = Resolve(dir, c.Str("validator.data", v.data_dir));
-  v.status_file = Resolve(dir, c.Str("validator.status_file", std::string()));
+  v.key_file = ResolvePath(dir, c.Str("validator.key", std::nullopt));
+  v.db_dir = ResolvePath(dir, c.Str("validator.db", v.db_dir));
+  v.state_file = ResolvePath(dir, c.Str("validator.state", v.state_file));
+  v.data_dir = ResolvePath(dir, c.Str("validator.data", v.data_dir));
+  v.status_file = ResolvePath(dir, c.Str("validator.status_file", std::string()));
   v.router_endpoint = c.Str("validator.router", v.router_endpoint);
   v.pub_endpoint = c.Str("validator.pub", v.pub_endpoint);
   v.seed = static_cast<uint64_t>(c.Int("validator.seed", 1, 0, INT64_MAX));
@@ -45,6 +41,7 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.outlier_factor = c.Real("score.outlier_factor", 10, 1.0, 1e12);
   v.copy_cosine = c.Real("score.copy_cosine", 0.97, 0.0, 1.0);
   v.data_alpha = c.Real("score.data_alpha", 0.3, 0.0, 1.0);
+  v.data_margin = c.Real("score.data_margin", 1.25, 1.0, 100.0);
   v.data_pages = static_cast<uint32_t>(c.Int("score.data_pages", 2, 1, 1024));
   v.data_batches = static_cast<uint32_t>(c.Int("score.data_batches", 1, 1, 1024));
   v.max_messages_per_second = c.Real("validator.max_messages_per_second", 20, 0.1, 1e9);
@@ -54,7 +51,7 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.emission = static_cast<uint64_t>(c.Int("rewards.emission", 1000000, 1, INT64_MAX));
   LOCONET_RETURN_IF_ERROR(c.Finish());
   LOCONET_RETURN_IF_ERROR(v.codec.Validate().WithContext(path + ": [round] codec"));
-  LOCONET_ASSIGN_OR_RETURN(Config mc, Config::LoadFile(Resolve(dir, model_file)));
+  LOCONET_ASSIGN_OR_RETURN(Config mc, Config::LoadFile(ResolvePath(dir, model_file)));
   LOCONET_ASSIGN_OR_RETURN(v.model, ReadModelConfig(mc));
   return v;
 }

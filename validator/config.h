@@ -42,6 +42,7 @@ struct ValidatorConfig {
   double outlier_factor = 10;         // norm above this x the round's median: rejected
   double copy_cosine = 0.97;          // cosine to an earlier submission above this: a copy
   double data_alpha = 0.3;            // EMA weight of the own-vs-random data verdict
+  double data_margin = 1.25;          // own-page gain must exceed this x the random-page gain
   uint32_t data_pages = 2;            // pages sampled for each side of the data check
   uint32_t data_batches = 1;          // batches evaluated for each side
   double max_messages_per_second = 20;  // per key; more are answered rate_limited

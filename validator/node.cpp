@@ -39,22 +39,13 @@
 
 namespace loconet {
 
+using datasets::AllPages;
 using datasets::BlockLoader;
 using datasets::ShardReader;
 
 namespace {
 
 constexpr size_t kCheckpointChunkBytes = 1u << 20;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string Str(const Hash256& h) {
-  return std::string(reinterpret_cast<const char*>(h.bytes.data()), h.bytes.size());
-}
 
 std::string Str(const PublicKey& k) {
   return std::string(reinterpret_cast<const char*>(k.bytes.data()), k.bytes.size());
@@ -70,12 +61,6 @@ std::vector<torch::Tensor> BlocksToTensors(BlockLoader& loader, uint32_t batches
     out.push_back(torch::from_blob(rows.data(), {loader.batch(), width}, torch::kLong).clone());
   }
   return out;
-}
-
-std::vector<uint64_t> AllPages(const ShardReader& shard) {
-  std::vector<uint64_t> pages(shard.num_pages());
-  for (uint64_t i = 0; i < pages.size(); ++i) pages[i] = i;
-  return pages;
 }
 
 uint64_t SeedFrom(const Hash256& h) {
@@ -222,7 +207,7 @@ struct ValidatorNode::Impl {
       return Reject(&sender, Code::kDuplicate, "a submission for this round was received already");
     }
     submitted.insert(sender);
-    if (NowMs() > deadline_ms) return Reject(&sender, Code::kLate, "after the deadline");
+    if (UnixMillis() > deadline_ms) return Reject(&sender, Code::kLate, "after the deadline");
     // Gate 2: base model.
     if (s.base_hash() != announcement.base_hash()) {
       return Reject(&sender, Code::kStaleBase, "trained from another base model");
@@ -244,7 +229,7 @@ struct ValidatorNode::Impl {
     if (!update.ok()) return Reject(&sender, update.status().code(), update.status().message());
     // Gate 4: data receipt.
     auto pages = datasets::AssignPages(round_seed, sender, train->num_pages(), cfg.pages_per_miner);
-    if (s.pages_digest() != Str(datasets::PagesDigest(pages))) {
+    if (s.pages_digest() != RawString(datasets::PagesDigest(pages))) {
       return Reject(&sender, Code::kDataReceipt, "the page digest is not that of the assigned pages");
     }
     accepted.push_back(Accepted{sender, next_order++, std::move(update).value()});
@@ -264,7 +249,7 @@ struct ValidatorNode::Impl {
   }
 
   Bytes HandleCheckpoint(const proto::CheckpointRequest& r) {
-    if (r.model_hash() != Str(model_hash)) {
+    if (r.model_hash() != RawString(model_hash)) {
       return Reply(Code::kNotFound, "this validator serves only the current model " +
                                         model_hash.Hex().substr(0, 16));
     }
@@ -272,7 +257,7 @@ struct ValidatorNode::Impl {
         static_cast<uint32_t>((model_bytes.size() + kCheckpointChunkBytes - 1) / kCheckpointChunkBytes);
     if (r.index() >= count) return Reply(Code::kInvalidArgument, "chunk index out of range");
     proto::CheckpointChunk c;
-    c.set_model_hash(Str(model_hash));
+    c.set_model_hash(RawString(model_hash));
     c.set_round(round);
     c.set_index(r.index());
     c.set_count(count);
@@ -351,7 +336,10 @@ struct ValidatorNode::Impl {
     const double own_gain = HeldOutImprovements(model, {a.update}, cfg.eval_lr, own_blocks, nullptr)[0];
     const double random_gain =
         HeldOutImprovements(model, {a.update}, cfg.eval_lr, random_blocks, nullptr)[0];
-    const double verdict = own_gain > random_gain ? 1.0 : -1.0;
+    // A miner that trained elsewhere improves its own pages about as much as random ones: a
+    // margin turns that coin flip into a -1 most of the time.
+    const double verdict =
+        own_gain > 0 && own_gain > cfg.data_margin * std::max(random_gain, 0.0) ? 1.0 : -1.0;
     double& ema = data_ema[a.miner];
     ema = cfg.data_alpha * verdict + (1 - cfg.data_alpha) * ema;
     spdlog::debug("data check {}: own {:.5f} random {:.5f} -> ema {:.3f}", a.miner.Short(),
@@ -384,17 +372,17 @@ struct ValidatorNode::Impl {
     next_order = 0;
     round_seed = Derive("loconet.round_seed", round, false);
     secret = Derive("loconet.eval_secret", round, true);
-    deadline_ms = NowMs() + static_cast<int64_t>(cfg.round_seconds * 1000);
+    deadline_ms = UnixMillis() + static_cast<int64_t>(cfg.round_seconds * 1000);
     announcement.Clear();
     announcement.set_round(round);
-    announcement.set_base_hash(Str(model_hash));
-    announcement.set_round_seed(Str(round_seed));
+    announcement.set_base_hash(RawString(model_hash));
+    announcement.set_round_seed(RawString(round_seed));
     *announcement.mutable_codec() = cfg.codec.ToProto();
     announcement.set_local_steps(cfg.local_steps);
     announcement.set_deadline_unix_ms(deadline_ms);
     announcement.set_pages_per_miner(cfg.pages_per_miner);
     announcement.set_num_pages(train->num_pages());
-    announcement.set_eval_commit(Str(Blake2b256(secret.bytes.data(), secret.bytes.size())));
+    announcement.set_eval_commit(RawString(Blake2b256(secret.bytes.data(), secret.bytes.size())));
     announcement.set_batch(cfg.batch);
     Bytes env = sync::SealEnvelope(id, sync::kTagAnnounce, ToBytes(announcement.SerializeAsString()));
     Status s = server->Publish("announce", env);
@@ -525,8 +513,8 @@ struct ValidatorNode::Impl {
     RefreshModelCache();
     update_body.new_hash = model_hash;
     update_msg.set_round(round);
-    update_msg.set_prev_hash(Str(prev_hash));
-    update_msg.set_new_hash(Str(model_hash));
+    update_msg.set_prev_hash(RawString(prev_hash));
+    update_msg.set_new_hash(RawString(model_hash));
     for (const auto& k : update_body.accepted) update_msg.add_accepted(Str(k));
 
     // Persist the model state first, then the round's records in one synced batch.
@@ -664,15 +652,15 @@ struct ValidatorNode::Impl {
       }
       if (stop.load()) break;
       OpenRound();
-      while (!stop.load() && NowMs() < deadline_ms && !AllSubmitted()) {
+      while (!stop.load() && UnixMillis() < deadline_ms && !AllSubmitted()) {
         LOCONET_RETURN_IF_ERROR(Serve(20));
       }
       if (stop.load()) break;
       LOCONET_RETURN_IF_ERROR(CloseRound());
     }
     // Keep answering briefly so miners receive the last replies and model update.
-    const int64_t until = NowMs() + 500;
-    while (NowMs() < until) LOCONET_RETURN_IF_ERROR(Serve(20));
+    const int64_t until = UnixMillis() + 500;
+    while (UnixMillis() < until) LOCONET_RETURN_IF_ERROR(Serve(20));
     return Status::Ok();
   }
 };

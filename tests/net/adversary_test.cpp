@@ -64,7 +64,7 @@ TEST_CASE("honest miners outrank every kind of adversary", "[net][slow][adversar
   std::string cmd = std::string(LOCONET_BINARY) + " devnet --miners 2 --rounds 4 --model " +
                     LOCONET_SOURCE_DIR + "/configs/models/nano.toml --data " + dir.path() +
                     " --dir " + net +
-                    " --local-steps 20 --batch 8 --pages-per-miner 8 --round-seconds 25"
+                    " --local-steps 20 --batch 8 --pages-per-miner 4 --round-seconds 25"
                     " --lr 0.01 --adversaries " + list + " > " + (dir / "out.txt") + " 2>&1";
   const int rc = std::system(cmd.c_str());
   std::ifstream out_file(dir / "out.txt");
