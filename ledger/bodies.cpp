@@ -9,7 +9,8 @@ namespace {
 __extension__ typedef unsigned __int128 U128;  // -Wpedantic: a GCC/Clang extension
 
 constexpr size_t kKeyBytes = 32;
-constexpr size_t kScoreEntryBytes = kKeyBytes + 2 + 8 + 8 + 8 + 4;
+constexpr size_t kScoreEntryBytes = kKeyBytes + 2 + 8 + 8 + 8 + 8 + 4;
+constexpr int64_t kPpbOne = 1000000000;
 constexpr size_t kRewardEntryBytes = kKeyBytes + 8;
 
 void PutKey(ByteWriter* w, const PublicKey& k) { w->Raw(k.bytes.data(), k.bytes.size()); }
@@ -161,7 +162,7 @@ Result<RoundBody> RoundBody::Decode(const Bytes& b) {
 }
 
 // ---- ScoresBody: u64 round || u32 n || n x (miner(32) || u16 reason || i64 improvement ||
-//      i64 score || i64 ema || u32 receipt_order)
+//      i64 score || i64 ema || i64 data || u32 receipt_order)
 
 Bytes ScoresBody::Encode() const {
   ByteWriter w;
@@ -173,6 +174,7 @@ Bytes ScoresBody::Encode() const {
     w.I64(e.improvement_ppb);
     w.I64(e.score_ppb);
     w.I64(e.ema_ppb);
+    w.I64(e.data_ppb);
     w.U32(e.receipt_order);
   }
   return w.Take();
@@ -194,7 +196,12 @@ Result<ScoresBody> ScoresBody::Decode(const Bytes& b) {
     r.I64(&e.improvement_ppb);
     r.I64(&e.score_ppb);
     r.I64(&e.ema_ppb);
+    r.I64(&e.data_ppb);
     r.U32(&e.receipt_order);
+    if (e.data_ppb < -kPpbOne || e.data_ppb > kPpbOne) {
+      return DecodeError("scores body", "entry " + std::to_string(i) +
+                                            " has a data-check average outside [-1, 1]");
+    }
     if (i > 0 && !(body.entries[i - 1].miner < e.miner)) {
       return DecodeError("scores body", "entry " + std::to_string(i) +
                                             " is not after the previous one in key order "

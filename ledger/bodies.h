@@ -67,6 +67,8 @@ struct ScoreEntry {
   int64_t improvement_ppb = 0;  // held-out relative improvement this round x 1e9, may be < 0
   int64_t score_ppb = 0;        // this round's score x 1e9 after gates and caps, >= 0
   int64_t ema_ppb = 0;          // the miner's EMA score after this round x 1e9
+  int64_t data_ppb = 0;         // EMA of the assigned-data verdict after this round x 1e9,
+                                // in [-1e9, 1e9]
   uint32_t receipt_order = 0;   // arrival order within the round
 };
 

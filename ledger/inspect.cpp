@@ -84,6 +84,7 @@ nlohmann::json BodyJson(const Record& rec) {
                            {"improvement_ppb", e.improvement_ppb},
                            {"score_ppb", e.score_ppb},
                            {"ema_ppb", e.ema_ppb},
+                           {"data_ppb", e.data_ppb},
                            {"receipt_order", e.receipt_order}});
       }
       return {{"round", b->round}, {"entries", std::move(entries)}};

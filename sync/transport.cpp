@@ -108,6 +108,12 @@ long RemainingMs(Clock::time_point deadline) {
   return std::max<long>(0, static_cast<long>(left.count()));
 }
 
+// The remote address libzmq attached to a received frame ("Peer-Address"), or "" if none.
+std::string PeerAddress(zmq::message_t& frame) {
+  const char* address = zmq_msg_gets(frame.handle(), "Peer-Address");
+  return address ? std::string(address) : std::string();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -182,6 +188,9 @@ Result<bool> RouterServer::PollOnce(int timeout_ms, const Handler& handler,
       return true;
     }
     size_t size = frames[3].size();
+    Peer peer;
+    peer.connection.assign(static_cast<const char*>(frames[0].data()), frames[0].size());
+    peer.address = PeerAddress(frames[3]);
     Bytes reply;
     try {
       if (size > impl_->max_request_bytes) {
@@ -189,10 +198,10 @@ Result<bool> RouterServer::PollOnce(int timeout_ms, const Handler& handler,
           spdlog::debug("request socket: dropped a {}-byte request (no oversize handler)", size);
           return true;
         }
-        reply = oversize(size);
+        reply = oversize(size, peer);
       } else {
         const auto* p = static_cast<const uint8_t*>(frames[3].data());
-        reply = handler(Bytes(p, p + size));
+        reply = handler(Bytes(p, p + size), peer);
       }
     } catch (const std::exception& e) {
       return Error(Code::kInternal, std::string("request handler threw: ") + e.what());

@@ -46,13 +46,22 @@ inline constexpr char kTopicAnnounce[] = "announce";  // signed RoundAnnouncemen
 inline constexpr char kTopicModel[] = "model";        // signed ModelUpdate envelopes
 inline constexpr char kTopicLedger[] = "ledger";      // signed LedgerRecords envelopes
 
+// Who sent a request. `connection` is the ROUTER's routing id of the peer's connection: unique
+// among live connections (libzmq refuses a second connection that claims an id in use) and
+// stable while the connection lasts, so it keys per-connection limits. `address` is the remote
+// IP address as libzmq reports it ("127.0.0.1"; empty where the transport has none), for logs.
+struct Peer {
+  std::string connection;
+  std::string address;
+};
+
 // A validator's sockets: a bound ROUTER that answers requests one at a time and a bound PUB.
 class RouterServer {
  public:
   // Returns the bytes to send back for one request payload (at most max_request_bytes).
-  using Handler = std::function<Bytes(const Bytes& request)>;
+  using Handler = std::function<Bytes(const Bytes& request, const Peer& peer)>;
   // Returns the reply for a request whose payload of `size` bytes exceeds max_request_bytes.
-  using OversizeHandler = std::function<Bytes(size_t size)>;
+  using OversizeHandler = std::function<Bytes(size_t size, const Peer& peer)>;
 
   // Binds the ROUTER to router_endpoint and the PUB to pub_endpoint (e.g. "tcp://127.0.0.1:0",
   // where port 0 picks a free port; an empty pub_endpoint means no PUB socket). Requests whose
@@ -73,7 +82,7 @@ class RouterServer {
 
   // Waits up to timeout_ms (negative: no limit) for one message on the ROUTER. Returns false if
   // none came (or the wait was interrupted by a signal), true if one was consumed: answered
-  // with handler(payload), answered with oversize(size) if the payload exceeds
+  // with handler(payload, peer), answered with oversize(size, peer) if the payload exceeds
   // max_request_bytes (then `handler` never sees it), or dropped because its framing was
   // malformed. A reply to a peer that has gone away is dropped by ZeroMQ. Errors: kInternal if a
   // handler throws (the request is left unanswered), kUnavailable for a ZeroMQ failure.

@@ -45,6 +45,8 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.data_pages = static_cast<uint32_t>(c.Int("score.data_pages", 2, 1, 1024));
   v.data_batches = static_cast<uint32_t>(c.Int("score.data_batches", 1, 1, 1024));
   v.max_messages_per_second = c.Real("validator.max_messages_per_second", 20, 0.1, 1e9);
+  v.max_connection_messages_per_second =
+      c.Real("validator.max_connection_messages_per_second", 40, 0.1, 1e9);
   v.outer_lr = c.Real("aggregate.outer_lr", 0.7, 0.0, 10.0);
   v.outer_momentum = c.Real("aggregate.outer_momentum", 0.9, 0.0, 0.9999);
   v.epoch_rounds = static_cast<uint64_t>(c.Int("rewards.epoch_rounds", 5, 1, 1000000));

@@ -46,6 +46,7 @@ struct ValidatorConfig {
   uint32_t data_pages = 2;            // pages sampled for each side of the data check
   uint32_t data_batches = 1;          // batches evaluated for each side
   double max_messages_per_second = 20;  // per key; more are answered rate_limited
+  double max_connection_messages_per_second = 40;  // per connection, checked before signatures
   // Rewards.
   uint64_t epoch_rounds = 5;
   uint64_t emission = 1000000;        // units split per epoch

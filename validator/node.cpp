@@ -36,6 +36,7 @@
 #include "trainer/threads.h"
 #include "trainer/wire.h"
 #include "validator/evaluator.h"
+#include "validator/rate_limit.h"
 
 namespace loconet {
 
@@ -99,12 +100,8 @@ struct ValidatorNode::Impl {
     std::vector<torch::Tensor> update;
   };
   std::set<Hash256> seen_payloads;            // every submission payload ever received
-  std::map<PublicKey, double> data_ema;       // EMA of the own-vs-random data verdict
-  struct Bucket {
-    double tokens;
-    std::chrono::steady_clock::time_point last;
-  };
-  std::map<PublicKey, Bucket> buckets;        // per-key message rate limit
+  std::map<PublicKey, int64_t> data_ppb;      // EMA of the own-vs-random data verdict x 1e9
+  RateLimiter key_limit, connection_limit;    // bursts up to twice the rate
   std::set<PublicKey> flooded;                // keys over the rate limit this round
   uint64_t round = 0;
   bool round_open = false;
@@ -117,8 +114,11 @@ struct ValidatorNode::Impl {
   uint32_t next_order = 0;
   std::map<std::string, int64_t> rejection_counts;  // every rejection, attributable or not
 
-  Impl(const ValidatorConfig& c, Identity i) : cfg(c), id(std::move(i)),
-      outer(c.outer_lr, c.outer_momentum) {}
+  Impl(const ValidatorConfig& c, Identity i)
+      : cfg(c), id(std::move(i)), outer(c.outer_lr, c.outer_momentum),
+        key_limit(c.max_messages_per_second, 2 * c.max_messages_per_second),
+        connection_limit(c.max_connection_messages_per_second,
+                         2 * c.max_connection_messages_per_second) {}
 
   // --- replies -----------------------------------------------------------------------------
   Bytes Reply(Code code, const std::string& message, const std::string& payload = "") {
@@ -138,11 +138,19 @@ struct ValidatorNode::Impl {
   }
 
   // --- request handling --------------------------------------------------------------------
-  Bytes Handle(const Bytes& request) {
+  Bytes Handle(const Bytes& request, const sync::Peer& peer) {
+    // The connection's limit comes first: it is checked before any signature, so a flood of
+    // messages under fresh keys costs the validator a map lookup each.
+    if (!connection_limit.Take(peer.connection)) {
+      spdlog::debug("connection from {} over its rate limit", peer.address);
+      return Reply(Code::kRateLimited,
+                   "more than " + std::to_string(cfg.max_connection_messages_per_second) +
+                       " messages per second on this connection");
+    }
     auto env = sync::OpenEnvelope(request.data(), request.size(), cfg.max_request_bytes,
                                   sync::kTagRequest);
     if (!env.ok()) return Reply(env.status().code(), env.status().message());
-    if (!TakeToken(env->sender)) {
+    if (!key_limit.Take(Str(env->sender))) {
       flooded.insert(env->sender);
       return Reply(Code::kRateLimited, "more than " + std::to_string(cfg.max_messages_per_second) +
                                            " messages per second from this key");
@@ -162,24 +170,6 @@ struct ValidatorNode::Impl {
       case proto::Request::kLedger: return HandleLedger(req.ledger());
       default: return Reject(nullptr, Code::kDecodeError, "empty request");
     }
-  }
-
-  // Token bucket per key: max_messages_per_second, bursts up to twice that.
-  bool TakeToken(const PublicKey& key) {
-    const auto now = std::chrono::steady_clock::now();
-    const double cap = 2 * cfg.max_messages_per_second;
-    auto it = buckets.find(key);
-    if (it == buckets.end()) {
-      if (buckets.size() > 100000) buckets.clear();  // bounded memory under key floods
-      it = buckets.emplace(key, Bucket{cap, now}).first;
-    }
-    Bucket& b = it->second;
-    b.tokens = std::min(cap, b.tokens + cfg.max_messages_per_second *
-                                            std::chrono::duration<double>(now - b.last).count());
-    b.last = now;
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
   }
 
   Bytes HandleRegister(const PublicKey& sender, const proto::Register& r) {
@@ -283,15 +273,16 @@ struct ValidatorNode::Impl {
     return Reply(Code::kOk, "records", out.SerializeAsString());
   }
 
-  Bytes Oversize(size_t size) {
+  Bytes Oversize(size_t size, const sync::Peer& peer) {
+    if (!connection_limit.Take(peer.connection)) return Reply(Code::kRateLimited, "rate limited");
     return Reply(Code::kTooLarge, "request of " + std::to_string(size) + " bytes exceeds " +
                                       std::to_string(cfg.max_request_bytes));
   }
 
   Status Serve(int timeout_ms) {
     auto r = server->PollOnce(
-        timeout_ms, [this](const Bytes& b) { return Handle(b); },
-        [this](size_t n) { return Oversize(n); });
+        timeout_ms, [this](const Bytes& b, const sync::Peer& p) { return Handle(b, p); },
+        [this](size_t n, const sync::Peer& p) { return Oversize(n, p); });
     return r.ok() ? Status::Ok() : r.status();
   }
 
@@ -340,11 +331,19 @@ struct ValidatorNode::Impl {
     // margin turns that coin flip into a -1 most of the time.
     const double verdict =
         own_gain > 0 && own_gain > cfg.data_margin * std::max(random_gain, 0.0) ? 1.0 : -1.0;
-    double& ema = data_ema[a.miner];
-    ema = cfg.data_alpha * verdict + (1 - cfg.data_alpha) * ema;
+    // Kept in the ledger's fixed point (x 1e9), so that a validator restarted from its ledger
+    // continues with exactly the value it would have had.
+    const double ema = std::clamp(
+        cfg.data_alpha * verdict + (1 - cfg.data_alpha) * (DataPpb(a.miner) / 1e9), -1.0, 1.0);
+    data_ppb[a.miner] = static_cast<int64_t>(std::llround(ema * 1e9));
     spdlog::debug("data check {}: own {:.5f} random {:.5f} -> ema {:.3f}", a.miner.Short(),
                   own_gain, random_gain, ema);
-    return std::max(0.0, ema);
+    return std::max(0.0, DataPpb(a.miner) / 1e9);
+  }
+
+  int64_t DataPpb(const PublicKey& k) const {
+    auto it = data_ppb.find(k);
+    return it == data_ppb.end() ? 0 : it->second;
   }
 
   Hash256 Derive(const char* tag, uint64_t r, bool secret_key_bound) {
@@ -460,6 +459,7 @@ struct ValidatorNode::Impl {
       e.score_ppb = static_cast<int64_t>(std::llround(score * 1e9));
       e.ema_ppb = ema_update(e.miner, score);
       e.receipt_order = accepted[i].order;
+      e.data_ppb = DataPpb(e.miner);
       entries[e.miner] = e;
     }
     for (const auto& [k, why] : rejected) {
@@ -471,6 +471,7 @@ struct ValidatorNode::Impl {
       e.score_ppb = 0;
       e.ema_ppb = ema_update(k, 0.0);
       e.receipt_order = why.second;
+      e.data_ppb = DataPpb(k);
       entries[k] = e;
     }
     for (const auto& [k, name] : registered) {
@@ -482,6 +483,7 @@ struct ValidatorNode::Impl {
       e.score_ppb = 0;
       e.ema_ppb = ema_update(k, 0.0);
       e.receipt_order = UINT32_MAX;
+      e.data_ppb = DataPpb(k);
       entries[k] = e;
     }
     for (auto& [k, e] : entries) scores.entries.push_back(e);
@@ -626,7 +628,10 @@ struct ValidatorNode::Impl {
       } else if (rec.kind == ledger::RecordKind::kScores) {
         auto b = ledger::ScoresBody::Decode(rec.body);
         if (b.ok()) {
-          for (const auto& e : b->entries) ema_ppb[e.miner] = e.ema_ppb;
+          for (const auto& e : b->entries) {
+            ema_ppb[e.miner] = e.ema_ppb;
+            data_ppb[e.miner] = e.data_ppb;
+          }
         }
       }
       return Status::Ok();

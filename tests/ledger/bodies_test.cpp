@@ -29,6 +29,7 @@ ScoresBody SampleScores() {
   b.entries = {Score(1, 5000, 0, 4000, 12345), Score(2, 0, 112, 10, -777),
                Score(3, 900, 0, 800, 1)};
   b.entries[1].receipt_order = 2;
+  b.entries[1].data_ppb = -300000000;
   return b;
 }
 
@@ -95,6 +96,7 @@ TEST_CASE("decoded bodies keep every field", "[ledger]") {
   CHECK(s->entries[1].reason == 112);
   CHECK(s->entries[1].improvement_ppb == -777);
   CHECK(s->entries[1].ema_ppb == 10);
+  CHECK(s->entries[1].data_ppb == -300000000);
   CHECK(s->entries[1].receipt_order == 2);
   auto r = RoundBody::Decode(SampleRound().Encode());
   REQUIRE(r.ok());
@@ -102,6 +104,18 @@ TEST_CASE("decoded bodies keep every field", "[ledger]") {
   CHECK(r->local_steps == 50);
   CHECK(r->deadline_ms == 1700000060000);
   CHECK(r->eval_commit == Blake2b256(std::string("secret")));
+}
+
+TEST_CASE("a data-check average outside [-1, 1] is rejected", "[ledger]") {
+  for (int64_t bad : {int64_t{1000000001}, int64_t{-1000000001}, INT64_MIN}) {
+    ScoresBody b = SampleScores();
+    b.entries[2].data_ppb = bad;
+    CHECK(ScoresBody::Decode(b.Encode()).status().code() == Code::kDecodeError);
+  }
+  ScoresBody edge = SampleScores();
+  edge.entries[0].data_ppb = 1000000000;
+  edge.entries[2].data_ppb = -1000000000;
+  CHECK(ScoresBody::Decode(edge.Encode()).ok());
 }
 
 TEST_CASE("score entries out of key order or repeated are rejected", "[ledger]") {

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <zmq.hpp>
@@ -66,7 +67,7 @@ TEST_CASE("binding a malformed or busy endpoint fails with unavailable", "[sync]
 TEST_CASE("requests get their replies through a router and a dealer", "[sync][net]") {
   auto server = BindLocal();
   std::atomic<int> handled{0};
-  ServerThread thread(server.get(), [&](const Bytes& req) {
+  ServerThread thread(server.get(), [&](const Bytes& req, const Peer&) {
     ++handled;
     return ToBytes("echo:" + ToString(req));
   });
@@ -79,6 +80,30 @@ TEST_CASE("requests get their replies through a router and a dealer", "[sync][ne
   }
   CHECK(handled == 20);
   CHECK(thread.errors() == 0);
+}
+
+TEST_CASE("the handler learns which connection each request came on", "[sync][net]") {
+  auto server = BindLocal();
+  std::mutex mu;
+  std::vector<Peer> peers;
+  ServerThread thread(server.get(), [&](const Bytes& req, const Peer& peer) {
+    std::lock_guard<std::mutex> lock(mu);
+    peers.push_back(peer);
+    return req;
+  });
+  auto a = DealerClient::Connect(server->router_endpoint());
+  auto b = DealerClient::Connect(server->router_endpoint());
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  for (auto* client : {a->get(), b->get(), a->get()}) {
+    REQUIRE(client->Request(ToBytes("hi"), 2000).ok());
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  REQUIRE(peers.size() == 3);
+  CHECK_FALSE(peers[0].connection.empty());
+  CHECK(peers[0].connection == peers[2].connection);  // same connection, same id
+  CHECK(peers[0].connection != peers[1].connection);  // another client, another id
+  for (const Peer& p : peers) CHECK(p.address == "127.0.0.1");
 }
 
 TEST_CASE("a request with no server times out quickly, naming the endpoint", "[sync][net]") {
@@ -104,7 +129,7 @@ TEST_CASE("a slow server's late reply to the first attempt is not taken for the 
           "[sync][net]") {
   auto server = BindLocal();
   std::atomic<int> calls{0};
-  ServerThread thread(server.get(), [&](const Bytes& req) {
+  ServerThread thread(server.get(), [&](const Bytes& req, const Peer&) {
     int n = ++calls;
     if (n == 1) std::this_thread::sleep_for(std::chrono::milliseconds(400));
     return ToBytes("reply " + std::to_string(n) + " to " + ToString(req));
@@ -165,11 +190,11 @@ TEST_CASE("an oversize request is answered by the oversize handler and serving g
   std::atomic<int> handled{0};
   ServerThread thread(
       server.get(),
-      [&](const Bytes& req) {
+      [&](const Bytes& req, const Peer&) {
         ++handled;
         return ToBytes("ok " + std::to_string(req.size()));
       },
-      [](size_t size) { return ToBytes("too large: " + std::to_string(size)); });
+      [](size_t size, const Peer&) { return ToBytes("too large: " + std::to_string(size)); });
   auto client = DealerClient::Connect(server->router_endpoint());
   REQUIRE(client.ok());
   auto big = (*client)->Request(Bytes(5000, 7), 2000);
@@ -199,7 +224,7 @@ TEST_CASE("a request with malformed framing is dropped without reaching the hand
   raw.connect(server->router_endpoint());
   raw.send(zmq::str_buffer("no empty delimiter"), zmq::send_flags::none);
   int handled = 0;
-  auto handler = [&](const Bytes&) {
+  auto handler = [&](const Bytes&, const Peer&) {
     ++handled;
     return Bytes();
   };

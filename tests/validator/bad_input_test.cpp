@@ -225,4 +225,82 @@ TEST_CASE("every kind of bad input is answered with its reason and recorded", "[
   CHECK(reasons[shapes.public_key()] == static_cast<uint16_t>(Code::kShapeMismatch));
   CHECK(reasons[wrong_codec.public_key()] == static_cast<uint16_t>(Code::kWrongCodec));
   CHECK(reasons.count(nan.public_key()) == 1);
+  std::map<PublicKey, int64_t> data_round0;
+  for (const auto& r : *records) {
+    if (r.kind != ledger::RecordKind::kScores) continue;
+    auto body = ledger::ScoresBody::Decode(r.body);
+    REQUIRE(body.ok());
+    for (const auto& e : body->entries) data_round0[e.miner] = e.data_ppb;
+  }
+  // The honest miner passed through the assigned-data check: its average moved off zero.
+  CHECK(data_round0[honest.public_key()] != 0);
+  store->reset();
+
+  // Restarted, the validator resumes each miner's data-check average from its ledger: in a round
+  // everyone misses, the average is carried over unchanged.
+  cfg.round_seconds = 0.5;
+  node->reset();  // releases the ledger
+  {
+    auto again = ValidatorNode::Create(cfg);
+    INFO(again.status().ToString());
+    REQUIRE(again.ok());
+    REQUIRE((*again)->Run(stop).ok());
+  }
+  store = ledger::LedgerStore::Open(cfg.db_dir, true);
+  REQUIRE(store.ok());
+  records = (*store)->ByRound(a.round() + 1);
+  REQUIRE(records.ok());
+  bool found = false;
+  for (const auto& r : *records) {
+    if (r.kind != ledger::RecordKind::kScores) continue;
+    auto body = ledger::ScoresBody::Decode(r.body);
+    REQUIRE(body.ok());
+    for (const auto& e : body->entries) {
+      if (e.miner != honest.public_key()) continue;
+      found = true;
+      CHECK(e.reason == static_cast<uint16_t>(Code::kMissed));
+      CHECK(e.data_ppb == data_round0[honest.public_key()]);
+    }
+  }
+  CHECK(found);
+}
+
+TEST_CASE("a connection over its message rate is refused before any signature is checked, "
+          "while other connections are served",
+          "[validator][net]") {
+  TempDir dir;
+  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
+  ValidatorConfig cfg = NanoValidator(dir);
+  cfg.max_connection_messages_per_second = 5;  // bursts of 10
+  cfg.max_messages_per_second = 1000;
+  REQUIRE(Identity::Generate().Save(cfg.key_file).ok());
+  auto node = ValidatorNode::Create(cfg);
+  REQUIRE(node.ok());
+  std::atomic<bool> stop{false};
+  Status run_status;
+  std::thread runner([&] { run_status = (*node)->Run(stop); });
+
+  Client flooder, honest;
+  for (Client* c : {&flooder, &honest}) {
+    auto dealer = sync::DealerClient::Connect((*node)->router_endpoint());
+    REQUIRE(dealer.ok());
+    c->dealer = std::move(*dealer);
+  }
+  // Every message under a fresh key: no per-key limit can catch this, the connection's does.
+  proto::Request get;
+  get.mutable_get_round();
+  int limited = 0;
+  for (uint8_t i = 0; i < 40; ++i) {
+    if (static_cast<Code>(flooder.Call(Key(100 + i), get).reason()) == Code::kRateLimited) ++limited;
+  }
+  CHECK(limited >= 20);
+  // Garbage counts against the connection too, and is refused without being parsed.
+  CHECK(static_cast<Code>(flooder.Send(Bytes{1, 2, 3}).reason()) == Code::kRateLimited);
+  // Another connection is not affected.
+  proto::Request reg;
+  reg.mutable_register_()->set_name("honest");
+  CHECK(honest.Call(Key(1), reg).accepted());
+  stop = true;
+  runner.join();
+  CHECK(run_status.ok());
 }
