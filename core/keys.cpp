@@ -92,6 +92,22 @@ Signature Identity::Sign(const uint8_t* data, size_t n) const {
   return sig;
 }
 
+CurveKey Identity::CurveSecretKey() const {
+  CurveKey out;
+  crypto_sign_ed25519_sk_to_curve25519(out.data(), secret_.data());
+  return out;
+}
+
+Result<CurveKey> ToCurvePublicKey(const PublicKey& key) {
+  EnsureSodium();
+  CurveKey out;
+  if (crypto_sign_ed25519_pk_to_curve25519(out.data(), key.bytes.data()) != 0) {
+    return Error(Code::kInvalidArgument,
+                 "public key " + key.Short() + "... is not a valid ed25519 key");
+  }
+  return out;
+}
+
 bool Verify(const PublicKey& key, const uint8_t* data, size_t n, const Signature& sig) {
   EnsureSodium();
   return crypto_sign_verify_detached(sig.data(), data, n, key.bytes.data()) == 0;

@@ -26,6 +26,15 @@ Result<PublicKey> ParsePublicKey(const std::string& hex);
 
 using Signature = std::array<uint8_t, 64>;
 
+// X25519 keys for ZeroMQ's CURVE encryption (sync/transport.h), derived from ed25519 keys with
+// libsodium's birational map, so that one key file serves for signing and for encryption and a
+// node's public key names both.
+using CurveKey = std::array<uint8_t, 32>;
+
+// The X25519 public key of an ed25519 public key; kInvalidArgument if `key` is not a valid
+// ed25519 point (no secret key could match it).
+Result<CurveKey> ToCurvePublicKey(const PublicKey& key);
+
 class Identity {
  public:
   // A fresh random key.
@@ -41,6 +50,8 @@ class Identity {
   const PublicKey& public_key() const { return public_key_; }
   Signature Sign(const uint8_t* data, size_t n) const;
   Signature Sign(const Bytes& b) const { return Sign(b.data(), b.size()); }
+  // The X25519 secret key matching ToCurvePublicKey(public_key()).
+  CurveKey CurveSecretKey() const;
 
  private:
   std::array<uint8_t, 32> seed_{};

@@ -20,6 +20,8 @@ out="$build/bench-results.md"
     "$build/bench/compression_bench" --table "$build/compression-table.md" --svg docs/compression.svg
   else
     "$build/bench/trainer_bench"
+    echo
+    "$build/bench/transport_bench"
   fi
 } | tee "$out"
 echo

@@ -1,5 +1,6 @@
 #include "sync/transport.h"
 
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 #include <zmq.h>
 
@@ -9,6 +10,7 @@
 #include <cstring>
 #include <exception>
 #include <limits>
+#include <optional>
 #include <random>
 #include <thread>
 #include <utility>
@@ -108,6 +110,41 @@ long RemainingMs(Clock::time_point deadline) {
   return std::max<long>(0, static_cast<long>(left.count()));
 }
 
+// Sets a binary 32-byte CURVE key option. Throws zmq::error_t.
+void SetKey(zmq::socket_t& socket, int option, const CurveKey& key) {
+  if (zmq_setsockopt(socket.handle(), option, key.data(), key.size()) != 0) throw zmq::error_t();
+}
+
+Status CheckCurve() {
+  if (zmq_has("curve")) return Status::Ok();
+  return Error(Code::kUnavailable, "this libzmq was built without CURVE encryption");
+}
+
+// Makes `socket` a CURVE server with `id`'s X25519 secret key. Throws zmq::error_t.
+void MakeCurveServer(zmq::socket_t& socket, const Identity& id) {
+  socket.set(zmq::sockopt::curve_server, 1);
+  SetKey(socket, ZMQ_CURVE_SECRETKEY, id.CurveSecretKey());
+}
+
+// Makes `socket` a CURVE client of `server` with a fresh key pair. Throws zmq::error_t.
+// libsodium is initialized: `server` came from ToCurvePublicKey.
+void MakeCurveClient(zmq::socket_t& socket, const CurveKey& server) {
+  CurveKey pub, secret;
+  crypto_box_keypair(pub.data(), secret.data());
+  SetKey(socket, ZMQ_CURVE_SERVERKEY, server);
+  SetKey(socket, ZMQ_CURVE_PUBLICKEY, pub);
+  SetKey(socket, ZMQ_CURVE_SECRETKEY, secret);
+  sodium_memzero(secret.data(), secret.size());
+}
+
+// The X25519 key a client needs for `server_key`, or nothing for a plain connection.
+Result<std::optional<CurveKey>> ClientCurveKey(const PublicKey* server_key) {
+  if (!server_key) return std::optional<CurveKey>();
+  LOCONET_RETURN_IF_ERROR(CheckCurve());
+  LOCONET_ASSIGN_OR_RETURN(CurveKey key, ToCurvePublicKey(*server_key));
+  return std::optional<CurveKey>(key);
+}
+
 // The remote address libzmq attached to a received frame ("Peer-Address"), or "" if none.
 std::string PeerAddress(zmq::message_t& frame) {
   const char* address = zmq_msg_gets(frame.handle(), "Peer-Address");
@@ -134,10 +171,12 @@ RouterServer::~RouterServer() = default;
 
 Result<std::unique_ptr<RouterServer>> RouterServer::Bind(const std::string& router_endpoint,
                                                          const std::string& pub_endpoint,
-                                                         size_t max_request_bytes) {
+                                                         size_t max_request_bytes,
+                                                         const Identity* curve) {
   if (max_request_bytes == 0) {
     return Error(Code::kInvalidArgument, "max_request_bytes must be positive");
   }
+  if (curve) LOCONET_RETURN_IF_ERROR(CheckCurve());
   auto impl = std::make_unique<Impl>();
   impl->max_request_bytes = max_request_bytes;
   size_t hard_limit = max_request_bytes > (std::numeric_limits<size_t>::max() - (1 << 20)) / 4
@@ -147,6 +186,7 @@ Result<std::unique_ptr<RouterServer>> RouterServer::Bind(const std::string& rout
     impl->router = zmq::socket_t(ZmqContext(), zmq::socket_type::router);
     impl->router.set(zmq::sockopt::linger, 0);
     impl->router.set(zmq::sockopt::maxmsgsize, MaxMsgSize(hard_limit));
+    if (curve) MakeCurveServer(impl->router, *curve);
     impl->router.bind(router_endpoint);
     impl->router_endpoint = impl->router.get(zmq::sockopt::last_endpoint);
   } catch (const std::exception& e) {
@@ -157,6 +197,7 @@ Result<std::unique_ptr<RouterServer>> RouterServer::Bind(const std::string& rout
       impl->pub = zmq::socket_t(ZmqContext(), zmq::socket_type::pub);
       impl->pub.set(zmq::sockopt::linger, 0);
       impl->pub.set(zmq::sockopt::maxmsgsize, kPubMaxMessageBytes);
+      if (curve) MakeCurveServer(impl->pub, *curve);
       impl->pub.bind(pub_endpoint);
       impl->pub_endpoint = impl->pub.get(zmq::sockopt::last_endpoint);
       impl->has_pub = true;
@@ -239,6 +280,7 @@ struct DealerClient::Impl {
   int backoff_ms = 100;
   uint64_t next_id = 0;
   bool stale_socket = false;  // the last request timed out: its message may still be queued
+  std::optional<CurveKey> server_key;  // set: CURVE-encrypted
   zmq::socket_t socket;
   std::vector<zmq::message_t> frames;
 
@@ -248,6 +290,7 @@ struct DealerClient::Impl {
     socket = zmq::socket_t(ZmqContext(), zmq::socket_type::dealer);
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::maxmsgsize, MaxMsgSize(max_reply_bytes));
+    if (server_key) MakeCurveClient(socket, *server_key);
     socket.connect(endpoint);
   }
 };
@@ -256,10 +299,12 @@ DealerClient::DealerClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 DealerClient::~DealerClient() = default;
 
 Result<std::unique_ptr<DealerClient>> DealerClient::Connect(const std::string& endpoint,
-                                                            size_t max_reply_bytes) {
+                                                            size_t max_reply_bytes,
+                                                            const PublicKey* server_key) {
   auto impl = std::make_unique<Impl>();
   impl->endpoint = endpoint;
   impl->max_reply_bytes = max_reply_bytes;
+  LOCONET_ASSIGN_OR_RETURN(impl->server_key, ClientCurveKey(server_key));
   impl->next_id = RandomIdStart();
   try {
     impl->Open();
@@ -332,9 +377,12 @@ Result<Bytes> DealerClient::Request(const Bytes& payload, int timeout_ms, int at
       return ZmqError("request to " + impl_->endpoint, e);
     }
   }
-  return Error(Code::kTimeout, "no reply from " + impl_->endpoint + " after " +
-                                   std::to_string(attempts) + " attempts of " +
-                                   std::to_string(timeout_ms) + " ms");
+  return Error(Code::kTimeout,
+               "no reply from " + impl_->endpoint + " after " + std::to_string(attempts) +
+                   " attempts of " + std::to_string(timeout_ms) + " ms" +
+                   (impl_->server_key ? " (encrypted: is the server up, and is its key the one "
+                                        "configured here?)"
+                                      : ""));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -352,14 +400,17 @@ Subscriber::~Subscriber() = default;
 
 Result<std::unique_ptr<Subscriber>> Subscriber::Connect(const std::string& pub_endpoint,
                                                         const std::vector<std::string>& topics,
-                                                        size_t max_message_bytes) {
+                                                        size_t max_message_bytes,
+                                                        const PublicKey* server_key) {
   auto impl = std::make_unique<Impl>();
   impl->endpoint = pub_endpoint;
   impl->topics = topics;
+  LOCONET_ASSIGN_OR_RETURN(std::optional<CurveKey> curve, ClientCurveKey(server_key));
   try {
     impl->socket = zmq::socket_t(ZmqContext(), zmq::socket_type::sub);
     impl->socket.set(zmq::sockopt::linger, 0);
     impl->socket.set(zmq::sockopt::maxmsgsize, MaxMsgSize(max_message_bytes));
+    if (curve) MakeCurveClient(impl->socket, *curve);
     if (topics.empty()) {
       impl->socket.set(zmq::sockopt::subscribe, "");
     } else {

@@ -11,6 +11,13 @@
 // never blocks on unsent messages, and a ZMQ_MAXMSGSIZE limit, so a peer that sends a huge frame
 // is disconnected by libzmq instead of being buffered.
 //
+// Encryption: ZeroMQ CURVE (docs/protocol.md "Encryption"). A server bound with an Identity
+// encrypts both its sockets with the X25519 form of that identity's key; a client connects with
+// the server's ed25519 public key and a fresh X25519 key pair of its own, so its traffic can be
+// read by that server alone and a server without the matching secret key never completes the
+// handshake (requests then time out). Clients are not authenticated at this layer: every request
+// is a signed envelope. Without a key, sockets are plain TCP (debugging, old peers).
+//
 // Threads: each RouterServer, DealerClient and Subscriber is single-threaded: one thread at a
 // time may call it. Handing an object to another thread is allowed when the hand-over
 // synchronizes (a thread start or join, a mutex), as libzmq requires. Different objects may be
@@ -26,6 +33,7 @@
 #include <vector>
 
 #include "core/bytes.h"
+#include "core/keys.h"
 #include "core/status.h"
 
 namespace zmq {
@@ -66,11 +74,14 @@ class RouterServer {
   // Binds the ROUTER to router_endpoint and the PUB to pub_endpoint (e.g. "tcp://127.0.0.1:0",
   // where port 0 picks a free port; an empty pub_endpoint means no PUB socket). Requests whose
   // payload exceeds max_request_bytes go to the oversize handler; any frame over
-  // 4 * max_request_bytes + 1 MiB makes libzmq drop the connection. Fails with kUnavailable if
-  // an endpoint cannot be bound (malformed, in use), kInvalidArgument if max_request_bytes is 0.
+  // 4 * max_request_bytes + 1 MiB makes libzmq drop the connection. With `curve`, both sockets
+  // accept CURVE-encrypted connections only, keyed by that identity. Fails with kUnavailable if
+  // an endpoint cannot be bound (malformed, in use) or libzmq lacks CURVE, kInvalidArgument if
+  // max_request_bytes is 0.
   static Result<std::unique_ptr<RouterServer>> Bind(const std::string& router_endpoint,
                                                     const std::string& pub_endpoint,
-                                                    size_t max_request_bytes);
+                                                    size_t max_request_bytes,
+                                                    const Identity* curve = nullptr);
   ~RouterServer();
   RouterServer(const RouterServer&) = delete;
   RouterServer& operator=(const RouterServer&) = delete;
@@ -105,9 +116,11 @@ class DealerClient {
   // Creates a DEALER connected to `endpoint`. Connecting is asynchronous: this succeeds even if
   // no server listens yet; it fails (kUnavailable) only for an endpoint ZeroMQ cannot use.
   // Replies with a frame over max_reply_bytes make libzmq drop the connection (the request
-  // then times out).
+  // then times out). With `server_key`, the connection is CURVE-encrypted to the server holding
+  // that key (kInvalidArgument if it is not a valid key, kUnavailable if libzmq lacks CURVE).
   static Result<std::unique_ptr<DealerClient>> Connect(
-      const std::string& endpoint, size_t max_reply_bytes = kDefaultMaxMessageBytes);
+      const std::string& endpoint, size_t max_reply_bytes = kDefaultMaxMessageBytes,
+      const PublicKey* server_key = nullptr);
   ~DealerClient();
   DealerClient(const DealerClient&) = delete;
   DealerClient& operator=(const DealerClient&) = delete;
@@ -137,10 +150,10 @@ class Subscriber {
   // Subscribes to exactly these topics (ZeroMQ filters by prefix; Receive also drops messages
   // whose topic is not one of them); an empty list receives every topic. Messages with a frame
   // over max_message_bytes make libzmq drop the connection (it reconnects by itself).
-  // kUnavailable for an endpoint ZeroMQ cannot use.
+  // `server_key` as for DealerClient. kUnavailable for an endpoint ZeroMQ cannot use.
   static Result<std::unique_ptr<Subscriber>> Connect(
       const std::string& pub_endpoint, const std::vector<std::string>& topics,
-      size_t max_message_bytes = kDefaultMaxMessageBytes);
+      size_t max_message_bytes = kDefaultMaxMessageBytes, const PublicKey* server_key = nullptr);
   ~Subscriber();
   Subscriber(const Subscriber&) = delete;
   Subscriber& operator=(const Subscriber&) = delete;

@@ -44,6 +44,8 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
   m.name = c.Str("miner.name", m.name);
   m.validator_router = c.Str("miner.validator", m.validator_router);
   m.validator_pub = c.Str("miner.validator_pub", m.validator_pub);
+  const std::string validator_key = c.Str("miner.validator_key", std::nullopt);
+  m.curve = c.Bool("miner.curve", true);
   m.data_dir = ResolvePath(dir, c.Str("miner.data", m.data_dir));
   m.log_file = ResolvePath(dir, c.Str("miner.log_file", std::string()));
   m.threads = static_cast<int>(c.Int("miner.threads", 1, 0, 1024));
@@ -61,6 +63,15 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
   m.beta2 = c.Real("train.beta2", 0.95, 0.0, 0.99999);
   m.grad_clip = c.Real("train.grad_clip", 1.0, 1e-6, 1e6);
   LOCONET_RETURN_IF_ERROR(c.Finish());
+  if (!validator_key.empty()) {
+    auto key = ParsePublicKey(validator_key);
+    if (!key.ok()) {
+      return Error(Code::kConfigError, path + ": key 'miner.validator_key': " +
+                                           key.status().message() +
+                                           " (the validator's public key, 64 hex characters)");
+    }
+    m.validator_key = *key;
+  }
   if (!m.adversary.empty() && !IsAdversary(m.adversary)) {
     return Error(Code::kConfigError, path + ": key 'miner.adversary': unknown attack '" +
                                          m.adversary + "'");
@@ -103,8 +114,12 @@ class Miner {
     inner.beta2 = cfg_.beta2;
     inner.grad_clip = cfg_.grad_clip;
     trainer_ = std::make_unique<LocalTrainer>(GPT(cfg_.model), inner);
-    LOCONET_ASSIGN_OR_RETURN(client_, sync::DealerClient::Connect(cfg_.validator_router));
-    LOCONET_ASSIGN_OR_RETURN(sub_, sync::Subscriber::Connect(cfg_.validator_pub, {"model"}));
+    const PublicKey* curve = cfg_.curve ? &cfg_.validator_key : nullptr;
+    LOCONET_ASSIGN_OR_RETURN(client_, sync::DealerClient::Connect(cfg_.validator_router,
+                                                                  sync::kDefaultMaxMessageBytes,
+                                                                  curve));
+    LOCONET_ASSIGN_OR_RETURN(sub_, sync::Subscriber::Connect(cfg_.validator_pub, {"model"},
+                                                             sync::kDefaultMaxMessageBytes, curve));
     if (!cfg_.log_file.empty()) {
       const std::string dir = std::filesystem::path(cfg_.log_file).parent_path().string();
       if (!dir.empty()) LOCONET_RETURN_IF_ERROR(MakeDirs(dir));
@@ -119,11 +134,11 @@ class Miner {
     LOCONET_ASSIGN_OR_RETURN(Bytes raw, client_->Request(env, cfg_.request_timeout_ms, attempts));
     LOCONET_ASSIGN_OR_RETURN(sync::OpenedEnvelope opened,
                              sync::OpenEnvelope(raw.data(), raw.size(), 1u << 30, sync::kTagReply));
-    if (validator_key_set_ && opened.sender != validator_key_) {
-      return Error(Code::kBadSignature, "reply signed by another key than the validator's");
+    if (opened.sender != cfg_.validator_key) {
+      return Error(Code::kBadSignature, "reply signed by " + opened.sender.Short() +
+                                            ", not by the configured validator key " +
+                                            cfg_.validator_key.Short());
     }
-    validator_key_ = opened.sender;
-    validator_key_set_ = true;
     proto::Reply reply;
     if (!reply.ParseFromArray(opened.body.data(), static_cast<int>(opened.body.size()))) {
       return Error(Code::kDecodeError, "reply body is not a Reply message");
@@ -151,7 +166,7 @@ class Miner {
       if (!got.ok() || !*got) return;
       auto env = sync::OpenEnvelope(payload.data(), payload.size(), 1u << 30,
                                     sync::kTagModelUpdate);
-      if (!env.ok() || (validator_key_set_ && env->sender != validator_key_)) continue;
+      if (!env.ok() || env->sender != cfg_.validator_key) continue;
       proto::ModelUpdate u;
       if (!u.ParseFromArray(env->body.data(), static_cast<int>(env->body.size()))) continue;
       const Hash256 current = ModelHash(*trainer_->model());
@@ -228,6 +243,9 @@ class Miner {
     if (!r.ok()) return r.status();
     auto env = sync::OpenEnvelope(r->data(), r->size(), 1u << 30, sync::kTagReply);
     if (!env.ok()) return env.status();
+    if (env->sender != cfg_.validator_key) {
+      return Error(Code::kBadSignature, "reply not signed by the configured validator key");
+    }
     proto::Reply reply;
     LOCONET_RETURN_IF_ERROR(sync::ParseProto(env->body, "reply", &reply));
     spdlog::info("round {}: {} attack answered: {}", round, cfg_.adversary,
@@ -363,6 +381,8 @@ class Miner {
     while (!stop.load()) {
       Status s = Register();
       if (s.ok()) break;
+      // A reply signed by another key is a configuration error, not an outage: stop.
+      if (s.code() == Code::kBadSignature) return s.WithContext("register");
       spdlog::warn("register: {}; retrying", s.ToString());
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
@@ -421,8 +441,6 @@ class Miner {
   std::unique_ptr<sync::Codec> fp32_;
   std::unique_ptr<sync::ErrorFeedback> feedback_;
   sync::CodecSpec codec_spec_;
-  PublicKey validator_key_;
-  bool validator_key_set_ = false;
   // State of the replay and stale-base attacks.
   google::protobuf::RepeatedPtrField<proto::EncodedTensor> previous_tensors_;
   std::string previous_base_;

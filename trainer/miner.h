@@ -8,6 +8,7 @@
 #include <atomic>
 #include <string>
 
+#include "core/keys.h"
 #include "core/status.h"
 #include "trainer/model_config.h"
 #include "trainer/schedule.h"
@@ -19,6 +20,8 @@ struct MinerConfig {
   std::string name = "miner";
   std::string validator_router = "tcp://127.0.0.1:7600";
   std::string validator_pub = "tcp://127.0.0.1:7601";
+  PublicKey validator_key;               // every reply and update must be signed by this key
+  bool curve = true;                     // encrypt to validator_key (the validator's setting)
   std::string data_dir = "data/corpus";  // train.shard
   std::string log_file;                  // one JSON line per round; empty: none
   ModelConfig model;

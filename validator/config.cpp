@@ -23,6 +23,7 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.threads = static_cast<int>(c.Int("validator.threads", 1, 0, 1024));
   v.max_request_bytes =
       static_cast<size_t>(c.Int("validator.max_request_mib", 64, 1, 4096)) << 20;
+  v.curve = c.Bool("validator.curve", true);
   v.rounds = c.Int("round.count", 0, 0, INT64_MAX);
   v.min_miners = c.Int("round.min_miners", 1, 0, 100000);
   v.round_seconds = c.Real("round.seconds", 60, 0.1, 86400);

@@ -23,6 +23,7 @@ struct ValidatorConfig {
   uint64_t seed = 1;
   int threads = 1;
   size_t max_request_bytes = 64u << 20;
+  bool curve = true;                  // CURVE-encrypt both sockets with the validator's key
   // Rounds.
   int64_t rounds = 0;                 // stop after this many rounds; 0: run until stopped
   int64_t min_miners = 1;             // the first round waits for this many registrations

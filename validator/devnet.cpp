@@ -107,7 +107,8 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
   // The validator.
   const fs::path vdir = dir / "validator";
   LOCONET_RETURN_IF_ERROR(MakeDirs(vdir.string()));
-  LOCONET_RETURN_IF_ERROR(Identity::Generate().Save((vdir / "key").string()));
+  const Identity validator_id = Identity::Generate();
+  LOCONET_RETURN_IF_ERROR(validator_id.Save((vdir / "key").string()));
   std::ofstream vc(vdir / "validator.toml");
   vc << "model = " << Quote(model) << "\n\n[validator]\nkey = \"key\"\ndb = \"ledger\"\n"
      << "state = \"state.pt\"\nstatus_file = \"status.jsonl\"\ndata = " << Quote(data) << "\n"
@@ -133,6 +134,7 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
     std::ofstream mc(mdir / "miner.toml");
     mc << "model = " << Quote(model) << "\n\n[miner]\nkey = \"key\"\nname = " << Quote(name)
        << "\nvalidator = " << Quote(router) << "\nvalidator_pub = " << Quote(pub)
+       << "\nvalidator_key = " << Quote(validator_id.public_key().Hex())
        << "\ndata = " << Quote(data) << "\nlog_file = \"rounds.jsonl\"\nthreads = 1\nrounds = "
        << o.rounds << "\ndump_submission = " << (i == 0 ? "true" : "false") << "\n";
     if (adversary) {

@@ -641,10 +641,13 @@ struct ValidatorNode::Impl {
                                                  cfg.model.context, cfg.seed ^ 0x5eed));
     status_blocks = BlocksToTensors(loader, cfg.eval_batches, cfg.model.context + 1);
     if (!cfg.status_file.empty()) status_out.open(cfg.status_file, std::ios::app);
-    LOCONET_ASSIGN_OR_RETURN(server, sync::RouterServer::Bind(cfg.router_endpoint, cfg.pub_endpoint,
-                                                              cfg.max_request_bytes));
-    spdlog::info("validator {} serving on {} (announcements on {})", id.public_key().Short(),
-                 server->router_endpoint(), server->pub_endpoint());
+    LOCONET_ASSIGN_OR_RETURN(server,
+                             sync::RouterServer::Bind(cfg.router_endpoint, cfg.pub_endpoint,
+                                                      cfg.max_request_bytes,
+                                                      cfg.curve ? &id : nullptr));
+    spdlog::info("validator {} serving on {} (announcements on {}), {}", id.public_key().Hex(),
+                 server->router_endpoint(), server->pub_endpoint(),
+                 cfg.curve ? "encrypted (CURVE)" : "NOT encrypted");
     return Status::Ok();
   }
 

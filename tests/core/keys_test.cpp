@@ -1,3 +1,4 @@
+#include <sodium.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -87,4 +88,21 @@ TEST_CASE("a missing key file is reported as not found", "[core]") {
   auto r = Identity::Load(dir / "nope.key");
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Code::kNotFound);
+}
+
+TEST_CASE("an identity's X25519 key pair matches its ed25519 public key", "[core]") {
+  Identity id = Identity::Generate();
+  auto pub = ToCurvePublicKey(id.public_key());
+  REQUIRE(pub.ok());
+  CurveKey derived;
+  const CurveKey secret = id.CurveSecretKey();
+  REQUIRE(crypto_scalarmult_base(derived.data(), secret.data()) == 0);
+  CHECK(derived == *pub);
+  CHECK(*ToCurvePublicKey(Identity::Generate().public_key()) != *pub);
+}
+
+TEST_CASE("a public key that is not a valid ed25519 point has no X25519 key", "[core]") {
+  PublicKey identity_point;  // y = 1: the neutral element, of small order
+  identity_point.bytes[0] = 1;
+  CHECK(ToCurvePublicKey(identity_point).status().code() == Code::kInvalidArgument);
 }

@@ -1,5 +1,6 @@
 #include "sync/transport.h"
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -7,6 +8,8 @@
 #include <string>
 #include <thread>
 #include <zmq.hpp>
+
+#include "core/keys.h"
 
 using namespace loconet;
 using namespace loconet::sync;
@@ -277,4 +280,97 @@ TEST_CASE("publishing without a pub socket fails with unavailable", "[sync][net]
   auto server = RouterServer::Bind(kLocal, "", 100);
   REQUIRE(server.ok());
   CHECK((*server)->Publish(kTopicModel, {1}).code() == Code::kUnavailable);
+}
+
+// --- Encryption (CURVE) ------------------------------------------------------------------------
+
+TEST_CASE("an encrypted server answers a client that knows its key, and publishes to it",
+          "[sync][net]") {
+  Identity server_id = Identity::Generate();
+  auto server = RouterServer::Bind(kLocal, kLocal, 1 << 20, &server_id);
+  REQUIRE(server.ok());
+  ServerThread thread(server->get(), [&](const Bytes& req, const Peer&) {
+    return ToBytes("echo:" + ToString(req));
+  });
+  const PublicKey key = server_id.public_key();
+  auto client = DealerClient::Connect((*server)->router_endpoint(), kDefaultMaxMessageBytes, &key);
+  REQUIRE(client.ok());
+  for (int i = 0; i < 5; ++i) {
+    auto reply = (*client)->Request(ToBytes("secret " + std::to_string(i)), 2000);
+    REQUIRE(reply.ok());
+    CHECK(ToString(*reply) == "echo:secret " + std::to_string(i));
+  }
+  // A request much larger than one CURVE frame.
+  Bytes big(600000);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>(i * 31);
+  auto reply = (*client)->Request(big, 5000);
+  REQUIRE(reply.ok());
+  CHECK(reply->size() == big.size() + 5);
+  CHECK(std::equal(big.begin(), big.end(), reply->begin() + 5));
+}
+
+TEST_CASE("an encrypted publisher reaches subscribers that know its key", "[sync][net]") {
+  Identity server_id = Identity::Generate();
+  auto server = RouterServer::Bind(kLocal, kLocal, 1 << 20, &server_id);
+  REQUIRE(server.ok());
+  const PublicKey key = server_id.public_key();
+  auto sub = Subscriber::Connect((*server)->pub_endpoint(), {kTopicModel}, kDefaultMaxMessageBytes,
+                                 &key);
+  REQUIRE(sub.ok());
+  std::string topic;
+  Bytes payload;
+  bool received = false;
+  for (int i = 0; i < 200 && !received; ++i) {
+    REQUIRE((*server)->Publish(kTopicModel, ToBytes("model 7")).ok());
+    auto r = (*sub)->Receive(20, &topic, &payload);
+    REQUIRE(r.ok());
+    received = *r;
+  }
+  REQUIRE(received);
+  CHECK(ToString(payload) == "model 7");
+}
+
+TEST_CASE("an encrypted server is unreachable with the wrong key or without encryption",
+          "[sync][net]") {
+  Identity server_id = Identity::Generate();
+  auto server = RouterServer::Bind(kLocal, kLocal, 1 << 20, &server_id);
+  REQUIRE(server.ok());
+  std::atomic<int> handled{0};
+  ServerThread thread(server->get(), [&](const Bytes& req, const Peer&) {
+    ++handled;
+    return req;
+  });
+  const PublicKey wrong = Identity::Generate().public_key();
+  auto impostor = DealerClient::Connect((*server)->router_endpoint(), kDefaultMaxMessageBytes, &wrong);
+  REQUIRE(impostor.ok());
+  auto r = (*impostor)->Request(ToBytes("hello"), 300, 1);
+  CHECK(r.status().code() == Code::kTimeout);
+  CHECK(r.status().message().find("encrypted") != std::string::npos);
+  auto plain = DealerClient::Connect((*server)->router_endpoint());
+  REQUIRE(plain.ok());
+  CHECK((*plain)->Request(ToBytes("hello"), 300, 1).status().code() == Code::kTimeout);
+  // A subscriber with the wrong key hears nothing.
+  auto sub = Subscriber::Connect((*server)->pub_endpoint(), {}, kDefaultMaxMessageBytes, &wrong);
+  REQUIRE(sub.ok());
+  std::string topic;
+  Bytes payload;
+  bool received = false;
+  for (int i = 0; i < 10 && !received; ++i) {
+    REQUIRE((*server)->Publish(kTopicModel, ToBytes("x")).ok());
+    auto got = (*sub)->Receive(30, &topic, &payload);
+    REQUIRE(got.ok());
+    received = *got;
+  }
+  CHECK_FALSE(received);
+  CHECK(handled == 0);
+}
+
+TEST_CASE("a server key that is not a valid ed25519 key is refused at connect", "[sync]") {
+  PublicKey bad;
+  bad.bytes[0] = 1;  // the neutral point
+  CHECK(DealerClient::Connect("tcp://127.0.0.1:1", kDefaultMaxMessageBytes, &bad).status().code() ==
+        Code::kInvalidArgument);
+  CHECK(Subscriber::Connect("tcp://127.0.0.1:1", {}, kDefaultMaxMessageBytes, &bad)
+            .status()
+            .code() == Code::kInvalidArgument);
 }

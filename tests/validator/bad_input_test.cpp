@@ -16,6 +16,7 @@
 #include "tests/trainer/fixture.h"
 #include "datasets/assignment.h"
 #include "trainer/gpt.h"
+#include "trainer/miner.h"
 #include "trainer/params.h"
 #include "trainer/wire.h"
 #include "validator/node.h"
@@ -56,12 +57,14 @@ ValidatorConfig NanoValidator(const TempDir& dir) {
 
 struct Client {
   std::unique_ptr<sync::DealerClient> dealer;
+  const PublicKey* server_key = nullptr;
 
   proto::Reply Send(const Bytes& raw) {
     auto r = dealer->Request(raw, 20000, 1);
     REQUIRE(r.ok());
     auto env = sync::OpenEnvelope(r->data(), r->size(), 1u << 30, sync::kTagReply);
     REQUIRE(env.ok());
+    if (server_key) CHECK(env->sender == *server_key);
     proto::Reply reply;
     REQUIRE(reply.ParseFromArray(env->body.data(), static_cast<int>(env->body.size())));
     return reply;
@@ -83,7 +86,8 @@ TEST_CASE("every kind of bad input is answered with its reason and recorded", "[
   TempDir dir;
   REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
   ValidatorConfig cfg = NanoValidator(dir);
-  REQUIRE(Identity::Generate().Save(cfg.key_file).ok());
+  const Identity validator_id = Identity::Generate();
+  REQUIRE(validator_id.Save(cfg.key_file).ok());
   auto node = ValidatorNode::Create(cfg);
   REQUIRE(node.ok());
   std::atomic<bool> stop{false};
@@ -91,9 +95,11 @@ TEST_CASE("every kind of bad input is answered with its reason and recorded", "[
   std::thread runner([&] { run_status = (*node)->Run(stop); });
 
   Client client;
-  auto dealer = sync::DealerClient::Connect((*node)->router_endpoint());
+  auto dealer = sync::DealerClient::Connect(
+      (*node)->router_endpoint(), sync::kDefaultMaxMessageBytes, &validator_id.public_key());
   REQUIRE(dealer.ok());
   client.dealer = std::move(*dealer);
+  client.server_key = &validator_id.public_key();
 
   Identity honest = Key(1), stale = Key(2), shapes = Key(3), nan = Key(4), wrong_codec = Key(5);
   for (const Identity* id : {&honest, &stale, &shapes, &nan, &wrong_codec}) {
@@ -273,7 +279,8 @@ TEST_CASE("a connection over its message rate is refused before any signature is
   ValidatorConfig cfg = NanoValidator(dir);
   cfg.max_connection_messages_per_second = 5;  // bursts of 10
   cfg.max_messages_per_second = 1000;
-  REQUIRE(Identity::Generate().Save(cfg.key_file).ok());
+  const Identity validator_id = Identity::Generate();
+  REQUIRE(validator_id.Save(cfg.key_file).ok());
   auto node = ValidatorNode::Create(cfg);
   REQUIRE(node.ok());
   std::atomic<bool> stop{false};
@@ -282,9 +289,12 @@ TEST_CASE("a connection over its message rate is refused before any signature is
 
   Client flooder, honest;
   for (Client* c : {&flooder, &honest}) {
-    auto dealer = sync::DealerClient::Connect((*node)->router_endpoint());
+    auto dealer = sync::DealerClient::Connect((*node)->router_endpoint(),
+                                              sync::kDefaultMaxMessageBytes,
+                                              &validator_id.public_key());
     REQUIRE(dealer.ok());
     c->dealer = std::move(*dealer);
+    c->server_key = &validator_id.public_key();
   }
   // Every message under a fresh key: no per-key limit can catch this, the connection's does.
   proto::Request get;
@@ -303,4 +313,35 @@ TEST_CASE("a connection over its message rate is refused before any signature is
   stop = true;
   runner.join();
   CHECK(run_status.ok());
+}
+
+TEST_CASE("a miner refuses a validator whose replies are signed by another key than its own "
+          "config names",
+          "[validator][net]") {
+  TempDir dir;
+  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
+  ValidatorConfig cfg = NanoValidator(dir);
+  cfg.curve = false;  // with encryption on, the wrong key would not even connect
+  REQUIRE(Identity::Generate().Save(cfg.key_file).ok());
+  auto node = ValidatorNode::Create(cfg);
+  REQUIRE(node.ok());
+  std::atomic<bool> stop{false};
+  std::thread runner([&] { (void)(*node)->Run(stop); });
+
+  MinerConfig m;
+  m.key_file = dir / "miner.key";
+  REQUIRE(Identity::Generate().Save(m.key_file).ok());
+  m.validator_router = (*node)->router_endpoint();
+  m.validator_pub = (*node)->pub_endpoint();
+  m.validator_key = Identity::Generate().public_key();  // not the validator's
+  m.curve = false;
+  m.data_dir = dir.path();
+  m.model = cfg.model;
+  m.request_timeout_ms = 2000;
+  std::atomic<bool> miner_stop{false};
+  Status s = RunMiner(m, miner_stop);
+  CHECK(s.code() == Code::kBadSignature);
+  CHECK(s.message().find("configured validator key") != std::string::npos);
+  stop = true;
+  runner.join();
 }
