@@ -11,6 +11,8 @@
 #include "ledger/leaderboard.h"
 #include "ledger/store.h"
 #include "ledger/verify.h"
+#include "replica/replica.h"
+#include "sync/transport.h"
 
 namespace loconet::apps {
 
@@ -45,6 +47,8 @@ int Fail(const char* cmd, const Status& s) {
 }
 
 }  // namespace
+
+void RegisterLedgerSync(CLI::App* ledger_cmd, int* exit_code);
 
 void RegisterLedger(CLI::App& app, int* exit_code) {
   auto* ledger_cmd = app.add_subcommand("ledger", "Inspect and verify a ledger database");
@@ -129,6 +133,56 @@ void RegisterLedger(CLI::App& app, int* exit_code) {
     } else {
       for (const ledger::Record& rec : records) std::cout << ledger::RecordLine(rec) << "\n";
     }
+    *exit_code = 0;
+  });
+  RegisterLedgerSync(ledger_cmd, exit_code);
+}
+
+void RegisterLedgerSync(CLI::App* ledger_cmd, int* exit_code) {
+  auto* cmd = ledger_cmd->add_subcommand(
+      "sync", "Copy a validator's chain into a local ledger, verifying every record");
+  struct Args {
+    std::string db, endpoint, key;
+    bool no_curve = false;
+    int timeout_ms = 5000;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--db", a->db, "Local ledger directory (created if missing)")->required();
+  cmd->add_option("--from", a->endpoint, "The validator's request endpoint, tcp://HOST:7600")
+      ->required();
+  cmd->add_option("--validator-key", a->key, "The validator's public key (64 hex characters)")
+      ->required();
+  cmd->add_flag("--no-curve", a->no_curve, "The validator runs with curve = false");
+  cmd->add_option("--timeout-ms", a->timeout_ms, "Per request attempt")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 600000));
+  cmd->callback([=] {
+    auto key = ParsePublicKey(a->key);
+    if (!key.ok()) {
+      *exit_code = Fail("ledger sync", key.status().WithContext("--validator-key"));
+      return;
+    }
+    auto store = ledger::LedgerStore::Open(a->db);
+    if (!store.ok()) {
+      *exit_code = Fail("ledger sync", store.status());
+      return;
+    }
+    auto client = sync::DealerClient::Connect(a->endpoint, sync::kDefaultMaxMessageBytes,
+                                              a->no_curve ? nullptr : &*key);
+    if (!client.ok()) {
+      *exit_code = Fail("ledger sync", client.status());
+      return;
+    }
+    replica::SyncOptions o;
+    o.timeout_ms = a->timeout_ms;
+    // Reading needs no registration: requests are signed with a throwaway key.
+    auto r = replica::SyncFrom(**client, Identity::Generate(), *key, *key, store->get(), o);
+    if (!r.ok()) {
+      *exit_code = Fail("ledger sync", r.status());
+      return;
+    }
+    std::cout << "synced " << r->appended << " new records of " << key->Short() << "; head "
+              << (r->head ? "#" + std::to_string(*r->head) : std::string("none")) << "\n";
     *exit_code = 0;
   });
 }

@@ -23,6 +23,7 @@
 #include "ledger/record.h"
 #include "ledger/rewards.h"
 #include "ledger/store.h"
+#include "replica/replica.h"
 #include "sync/codec.h"
 #include "sync/envelope.h"
 #include "sync/messages.h"
@@ -258,19 +259,9 @@ struct ValidatorNode::Impl {
   }
 
   Bytes HandleLedger(const proto::LedgerRangeRequest& r) {
-    PublicKey author = id.public_key();
-    if (!r.author().empty()) {
-      if (r.author().size() != 32) return Reply(Code::kInvalidArgument, "author must be 32 bytes");
-      std::memcpy(author.bytes.data(), r.author().data(), 32);
-    }
-    auto records = store->Range(author, r.from_height(), std::min<uint32_t>(r.max_records(), 1000));
+    auto records = replica::ServeRange(*store, id.public_key(), r);
     if (!records.ok()) return Reply(records.status().code(), records.status().message());
-    proto::LedgerRecords out;
-    for (const auto& rec : *records) {
-      Bytes b = rec.Serialize();
-      out.add_records(std::string(b.begin(), b.end()));
-    }
-    return Reply(Code::kOk, "records", out.SerializeAsString());
+    return Reply(Code::kOk, "records", records->SerializeAsString());
   }
 
   Bytes Oversize(size_t size, const sync::Peer& peer) {

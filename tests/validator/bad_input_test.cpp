@@ -8,6 +8,8 @@
 #include "core/keys.h"
 #include "ledger/bodies.h"
 #include "ledger/store.h"
+#include "ledger/verify.h"
+#include "replica/replica.h"
 #include "sync/codec.h"
 #include "sync/envelope.h"
 #include "sync/messages.pb.h"
@@ -344,4 +346,54 @@ TEST_CASE("a miner refuses a validator whose replies are signed by another key t
   CHECK(s.message().find("configured validator key") != std::string::npos);
   stop = true;
   runner.join();
+}
+
+TEST_CASE("anyone can copy a running validator's ledger and verify it", "[validator][net]") {
+  TempDir dir;
+  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
+  ValidatorConfig cfg = NanoValidator(dir);
+  cfg.rounds = 0;  // until stopped
+  cfg.round_seconds = 0.2;
+  const Identity validator_id = Identity::Generate();
+  REQUIRE(validator_id.Save(cfg.key_file).ok());
+  auto node = ValidatorNode::Create(cfg);
+  REQUIRE(node.ok());
+  std::atomic<bool> stop{false};
+  Status run_status;
+  std::thread runner([&] { run_status = (*node)->Run(stop); });
+
+  auto dealer = sync::DealerClient::Connect((*node)->router_endpoint(), sync::kDefaultMaxMessageBytes,
+                                            &validator_id.public_key());
+  REQUIRE(dealer.ok());
+  Client client{std::move(*dealer), &validator_id.public_key()};
+  proto::Request reg;
+  reg.mutable_register_()->set_name("absent");
+  REQUIRE(client.Call(Key(7), reg).accepted());  // rounds start; the miner misses every one
+
+  auto copy = ledger::LedgerStore::Open(dir / "copy");
+  REQUIRE(copy.ok());
+  const Identity reader = Identity::Generate();
+  uint64_t appended = 0;
+  for (int i = 0; i < 100 && appended < 12; ++i) {  // at least two rounds' records
+    auto r = replica::SyncFrom(*client.dealer, reader, validator_id.public_key(),
+                               validator_id.public_key(), copy->get());
+    REQUIRE(r.ok());
+    appended += r->appended;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  stop = true;
+  runner.join();
+  REQUIRE(run_status.ok());
+  CHECK(appended >= 12);
+  CHECK(ledger::VerifyLedger(**copy).ok());
+  // The copy's records are the validator's own.
+  copy->reset();
+  auto original = ledger::LedgerStore::Open(cfg.db_dir, true);
+  REQUIRE(original.ok());
+  copy = ledger::LedgerStore::Open(dir / "copy", true);
+  REQUIRE(copy.ok());
+  for (uint64_t h = 0; h < appended; ++h) {
+    CHECK((*copy)->Get(validator_id.public_key(), h)->Hash() ==
+          (*original)->Get(validator_id.public_key(), h)->Hash());
+  }
 }

@@ -1,0 +1,111 @@
+#include "replica/replica.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "sync/envelope.h"
+#include "sync/messages.h"
+
+namespace loconet::replica {
+
+Result<proto::LedgerRecords> ServeRange(const ledger::LedgerStore& store,
+                                        const PublicKey& default_author,
+                                        const proto::LedgerRangeRequest& request) {
+  PublicKey author = default_author;
+  if (!request.author().empty()) {
+    if (request.author().size() != author.bytes.size()) {
+      return Error(Code::kInvalidArgument, "author must be 32 bytes");
+    }
+    std::memcpy(author.bytes.data(), request.author().data(), author.bytes.size());
+  }
+  LOCONET_ASSIGN_OR_RETURN(
+      std::vector<ledger::Record> records,
+      store.Range(author, request.from_height(), std::min(request.max_records(), kMaxRangeRecords)));
+  proto::LedgerRecords out;
+  for (const ledger::Record& r : records) {
+    Bytes b = r.Serialize();
+    out.add_records(std::string(b.begin(), b.end()));
+  }
+  return out;
+}
+
+namespace {
+
+// One signed range request; returns the verified reply's records.
+Result<proto::LedgerRecords> FetchRange(sync::DealerClient& client, const Identity& requester,
+                                        const PublicKey& server_key, const PublicKey& author,
+                                        uint64_t from, const SyncOptions& o) {
+  proto::Request req;
+  proto::LedgerRangeRequest* range = req.mutable_ledger();
+  range->set_author(std::string(reinterpret_cast<const char*>(author.bytes.data()), 32));
+  range->set_from_height(from);
+  range->set_max_records(o.batch);
+  LOCONET_ASSIGN_OR_RETURN(Bytes body, sync::SerializeProto(req));
+  Bytes env = sync::SealEnvelope(requester, sync::kTagRequest, body);
+  LOCONET_ASSIGN_OR_RETURN(Bytes raw, client.Request(env, o.timeout_ms, o.attempts));
+  LOCONET_ASSIGN_OR_RETURN(sync::OpenedEnvelope opened,
+                           sync::OpenEnvelope(raw, sync::kDefaultMaxMessageBytes, sync::kTagReply));
+  if (opened.sender != server_key) {
+    return Error(Code::kBadSignature, "ledger reply signed by " + opened.sender.Short() +
+                                          ", not by the server key " + server_key.Short());
+  }
+  proto::Reply reply;
+  LOCONET_RETURN_IF_ERROR(sync::ParseProto(opened.body, "reply", &reply));
+  LOCONET_RETURN_IF_ERROR(sync::ReplyStatus(reply).WithContext("ledger range request"));
+  proto::LedgerRecords records;
+  LOCONET_RETURN_IF_ERROR(sync::ParseProto(
+      reinterpret_cast<const uint8_t*>(reply.payload().data()), reply.payload().size(),
+      "ledger records", &records));
+  return records;
+}
+
+}  // namespace
+
+Result<SyncReport> SyncFrom(sync::DealerClient& client, const Identity& requester,
+                            const PublicKey& server_key, const PublicKey& author,
+                            ledger::LedgerStore* store, const SyncOptions& options) {
+  if (options.batch == 0) return Error(Code::kInvalidArgument, "sync batch must be positive");
+  SyncReport report;
+  while (true) {
+    LOCONET_ASSIGN_OR_RETURN(std::optional<ledger::LedgerStore::Head> head, store->HeadOf(author));
+    report.head = head ? std::optional<uint64_t>(head->height) : std::nullopt;
+    const uint64_t from = head ? head->height + 1 : 0;
+    LOCONET_ASSIGN_OR_RETURN(proto::LedgerRecords got,
+                             FetchRange(client, requester, server_key, author, from, options));
+    if (got.records_size() == 0) return report;
+    if (static_cast<uint32_t>(got.records_size()) > options.batch) {
+      return Error(Code::kDecodeError, "ledger reply carries " +
+                                           std::to_string(got.records_size()) +
+                                           " records, more than the " +
+                                           std::to_string(options.batch) + " asked for");
+    }
+    std::vector<ledger::Record> batch;
+    for (int i = 0; i < got.records_size(); ++i) {
+      const std::string& s = got.records(i);
+      LOCONET_ASSIGN_OR_RETURN(
+          ledger::Record r,
+          ledger::Record::Parse(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
+      if (r.author != author || r.height != from + static_cast<uint64_t>(i)) {
+        return Error(Code::kDecodeError,
+                     "ledger reply: record " + std::to_string(i) + " is " +
+                         ledger::RecordLabel(r.author, r.height, r.kind) + ", expected " +
+                         author.Short() + " #" + std::to_string(from + i));
+      }
+      batch.push_back(std::move(r));
+    }
+    Status appended = store->Append(batch);
+    if (appended.code() == Code::kCorrupt) {
+      return Error(Code::kCorrupt, "the server's chain of " + author.Short() + " from height " +
+                                       std::to_string(from) +
+                                       " does not extend the local copy (a fork): " +
+                                       appended.message());
+    }
+    LOCONET_RETURN_IF_ERROR(appended);
+    report.appended += batch.size();
+    report.head = batch.back().height;
+  }
+}
+
+}  // namespace loconet::replica
