@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "apps/commands.h"
+#include "apps/stop.h"
 #include "core/files.h"
 #include "ledger/inspect.h"
 #include "ledger/leaderboard.h"
@@ -142,8 +143,8 @@ void RegisterLedgerSync(CLI::App* ledger_cmd, int* exit_code) {
   auto* cmd = ledger_cmd->add_subcommand(
       "sync", "Copy a validator's chain into a local ledger, verifying every record");
   struct Args {
-    std::string db, endpoint, key;
-    bool no_curve = false;
+    std::string db, endpoint, key, pub;
+    bool no_curve = false, follow = false;
     int timeout_ms = 5000;
   };
   auto a = std::make_shared<Args>();
@@ -153,6 +154,12 @@ void RegisterLedgerSync(CLI::App* ledger_cmd, int* exit_code) {
   cmd->add_option("--validator-key", a->key, "The validator's public key (64 hex characters)")
       ->required();
   cmd->add_flag("--no-curve", a->no_curve, "The validator runs with curve = false");
+  cmd->add_flag("--follow", a->follow,
+                "Keep following: append each round's records as the validator publishes them, "
+                "until Ctrl-C");
+  cmd->add_option("--pub", a->pub,
+                  "With --follow: the validator's publish endpoint (default: --from's host, "
+                  "port + 1)");
   cmd->add_option("--timeout-ms", a->timeout_ms, "Per request attempt")
       ->capture_default_str()
       ->check(CLI::Range(10, 600000));
@@ -176,7 +183,48 @@ void RegisterLedgerSync(CLI::App* ledger_cmd, int* exit_code) {
     replica::SyncOptions o;
     o.timeout_ms = a->timeout_ms;
     // Reading needs no registration: requests are signed with a throwaway key.
-    auto r = replica::SyncFrom(**client, Identity::Generate(), *key, *key, store->get(), o);
+    const Identity reader = Identity::Generate();
+    if (a->follow) {
+      std::string pub = a->pub;
+      if (pub.empty()) {
+        auto colon = a->endpoint.rfind(':');
+        int port = 0;
+        if (colon != std::string::npos) {
+          try {
+            port = std::stoi(a->endpoint.substr(colon + 1));
+          } catch (...) {
+            port = 0;
+          }
+        }
+        if (port <= 0 || port >= 65535) {
+          *exit_code = Fail("ledger sync", Error(Code::kInvalidArgument,
+                                                 "cannot derive --pub from " + a->endpoint +
+                                                     "; give --pub"));
+          return;
+        }
+        pub = a->endpoint.substr(0, colon + 1) + std::to_string(port + 1);
+      }
+      auto sub = sync::Subscriber::Connect(pub, {sync::kTopicLedger},
+                                           sync::kDefaultMaxMessageBytes,
+                                           a->no_curve ? nullptr : &*key);
+      if (!sub.ok()) {
+        *exit_code = Fail("ledger sync", sub.status());
+        return;
+      }
+      InstallStopHandlers();
+      std::cout << "following " << key->Short() << " on " << a->endpoint << " and " << pub
+                << " (Ctrl-C to stop)" << std::endl;
+      Status s = replica::Follow(
+          **client, **sub, reader, *key, *key, store->get(), StopFlag(),
+          [](const replica::SyncReport& r) {
+            std::cout << "+" << r.appended << " records, head #" << (r.head ? *r.head : 0)
+                      << std::endl;
+          },
+          o);
+      *exit_code = s.ok() ? 0 : Fail("ledger sync", s);
+      return;
+    }
+    auto r = replica::SyncFrom(**client, reader, *key, *key, store->get(), o);
     if (!r.ok()) {
       *exit_code = Fail("ledger sync", r.status());
       return;

@@ -1,11 +1,10 @@
 // `loconet validator`, `loconet miner` and `loconet devnet`: long-running roles. SIGINT and
 // SIGTERM ask them to stop cleanly.
-#include <signal.h>
-
 #include <atomic>
 #include <iostream>
 
 #include "apps/commands.h"
+#include "apps/stop.h"
 #include "trainer/miner.h"
 #include "validator/devnet.h"
 #include "validator/node.h"
@@ -13,18 +12,6 @@
 namespace loconet::apps {
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-
-void OnSignal(int) { g_stop.store(true); }
-
-void InstallStopHandlers() {
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-}
 
 int Fail(const char* cmd, const Status& s) {
   std::cerr << "loconet " << cmd << ": " << s.ToString() << "\n";
@@ -49,7 +36,7 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
       *exit_code = Fail("validator", node.status());
       return;
     }
-    Status s = (*node)->Run(g_stop);
+    Status s = (*node)->Run(StopFlag());
     *exit_code = s.ok() ? 0 : Fail("validator", s);
   });
 
@@ -73,7 +60,7 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
       cfg->adversary = *adversary;
     }
     InstallStopHandlers();
-    Status s = RunMiner(*cfg, g_stop);
+    Status s = RunMiner(*cfg, StopFlag());
     *exit_code = s.ok() ? 0 : Fail("miner", s);
   });
 
@@ -105,7 +92,7 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
       }
     }
     InstallStopHandlers();
-    Status s = RunDevnet(*o, g_stop, std::cout);
+    Status s = RunDevnet(*o, StopFlag(), std::cout);
     *exit_code = s.ok() ? 0 : Fail("devnet", s);
   });
 }

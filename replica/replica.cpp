@@ -1,6 +1,7 @@
 #include "replica/replica.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -106,6 +107,95 @@ Result<SyncReport> SyncFrom(sync::DealerClient& client, const Identity& requeste
     report.appended += batch.size();
     report.head = batch.back().height;
   }
+}
+
+namespace {
+
+// The records of `author` in a `ledger` broadcast, in order; kDecodeError if malformed.
+Result<std::vector<ledger::Record>> BroadcastRecords(const Bytes& payload,
+                                                     const PublicKey& server_key,
+                                                     const PublicKey& author) {
+  LOCONET_ASSIGN_OR_RETURN(sync::OpenedEnvelope opened,
+                           sync::OpenEnvelope(payload, sync::kDefaultMaxMessageBytes,
+                                              sync::kTagLedger));
+  if (opened.sender != server_key) {
+    return Error(Code::kBadSignature, "ledger broadcast signed by " + opened.sender.Short());
+  }
+  proto::LedgerRecords got;
+  LOCONET_RETURN_IF_ERROR(sync::ParseProto(opened.body, "ledger records", &got));
+  std::vector<ledger::Record> out;
+  for (const std::string& s : got.records()) {
+    LOCONET_ASSIGN_OR_RETURN(
+        ledger::Record r,
+        ledger::Record::Parse(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
+    if (r.author != author) continue;
+    if (!out.empty() && r.height != out.back().height + 1) {
+      return Error(Code::kDecodeError, "ledger broadcast: heights are not consecutive");
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
+Status Follow(sync::DealerClient& client, sync::Subscriber& sub, const Identity& requester,
+              const PublicKey& server_key, const PublicKey& author, ledger::LedgerStore* store,
+              const std::atomic<bool>& stop,
+              const std::function<void(const SyncReport&)>& on_progress,
+              const SyncOptions& options, int poll_ms) {
+  auto report = [&](const SyncReport& r) {
+    if (on_progress && r.appended > 0) on_progress(r);
+  };
+  auto range_sync = [&]() -> Status {
+    LOCONET_ASSIGN_OR_RETURN(SyncReport r,
+                             SyncFrom(client, requester, server_key, author, store, options));
+    report(r);
+    return Status::Ok();
+  };
+  LOCONET_RETURN_IF_ERROR(range_sync());
+  auto last_sync = std::chrono::steady_clock::now();
+  while (!stop.load()) {
+    std::string topic;
+    Bytes payload;
+    LOCONET_ASSIGN_OR_RETURN(bool got, sub.Receive(200, &topic, &payload));
+    const bool poll_due = std::chrono::steady_clock::now() - last_sync >
+                          std::chrono::milliseconds(poll_ms);
+    if (!got || topic != sync::kTopicLedger) {
+      if (poll_due) {
+        LOCONET_RETURN_IF_ERROR(range_sync());
+        last_sync = std::chrono::steady_clock::now();
+      }
+      continue;
+    }
+    auto records = BroadcastRecords(payload, server_key, author);
+    if (!records.ok() || records->empty()) continue;  // not for us, or not from the validator
+    LOCONET_ASSIGN_OR_RETURN(std::optional<ledger::LedgerStore::Head> head, store->HeadOf(author));
+    const uint64_t next = head ? head->height + 1 : 0;
+    std::vector<ledger::Record> fresh;
+    for (auto& r : *records) {
+      if (r.height >= next) fresh.push_back(std::move(r));
+    }
+    if (fresh.empty()) continue;  // already held
+    if (fresh.front().height != next) {  // a gap: fetch it
+      LOCONET_RETURN_IF_ERROR(range_sync());
+      last_sync = std::chrono::steady_clock::now();
+      continue;
+    }
+    Status appended = store->Append(fresh);
+    if (appended.code() == Code::kCorrupt) {
+      return Error(Code::kCorrupt, "the validator's broadcast from height " +
+                                       std::to_string(next) +
+                                       " does not extend the local copy (a fork): " +
+                                       appended.message());
+    }
+    LOCONET_RETURN_IF_ERROR(appended);
+    SyncReport r;
+    r.appended = fresh.size();
+    r.head = fresh.back().height;
+    report(r);
+  }
+  return Status::Ok();
 }
 
 }  // namespace loconet::replica

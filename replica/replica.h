@@ -5,7 +5,9 @@
 // Torch-free; depends on ledger/ and sync/.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "core/keys.h"
@@ -48,5 +50,18 @@ struct SyncReport {
 Result<SyncReport> SyncFrom(sync::DealerClient& client, const Identity& requester,
                             const PublicKey& server_key, const PublicKey& author,
                             ledger::LedgerStore* store, const SyncOptions& options = {});
+
+// Keeps `store` in step with a running validator: a first SyncFrom, then every batch the
+// validator publishes on its `ledger` topic (`sub`, subscribed to sync::kTopicLedger) is
+// appended as it arrives. A broadcast signed by another key than `server_key` is ignored; one
+// that starts past the local head + 1 (a missed broadcast: PUB drops messages for subscribers
+// that join late or fall behind) triggers a range sync, and so does `poll_ms` without any
+// broadcast. `on_progress` is called after each append. Returns OK once `stop` is set, or the
+// first error (SyncFrom's errors; kCorrupt for a broadcast that forks from the copy).
+Status Follow(sync::DealerClient& client, sync::Subscriber& sub, const Identity& requester,
+              const PublicKey& server_key, const PublicKey& author, ledger::LedgerStore* store,
+              const std::atomic<bool>& stop,
+              const std::function<void(const SyncReport&)>& on_progress = nullptr,
+              const SyncOptions& options = {}, int poll_ms = 10000);
 
 }  // namespace loconet::replica

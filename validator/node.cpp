@@ -389,6 +389,19 @@ struct ValidatorNode::Impl {
     return true;
   }
 
+  // Broadcasts committed records on the `ledger` topic, so that replicas follow without
+  // polling (replica::Follow); a replica that misses one fetches the gap by range.
+  void PublishRecords(const std::vector<ledger::Record>& records) {
+    proto::LedgerRecords out;
+    for (const auto& rec : records) {
+      Bytes b = rec.Serialize();
+      out.add_records(std::string(b.begin(), b.end()));
+    }
+    Bytes env = sync::SealEnvelope(id, sync::kTagLedger, ToBytes(out.SerializeAsString()));
+    Status s = server->Publish(sync::kTopicLedger, env);
+    if (!s.ok()) spdlog::warn("publish ledger: {}", s.ToString());
+  }
+
   Status CloseRound() {
     round_open = false;
     const auto t0 = std::chrono::steady_clock::now();
@@ -514,8 +527,12 @@ struct ValidatorNode::Impl {
     LOCONET_RETURN_IF_ERROR(SaveCheckpoint(cfg.state_file, CheckpointParts{&model, {}, &outer},
                                            TrainPosition{0, static_cast<int64_t>(round + 1), 0}));
     ledger::LedgerWriter writer(store.get(), &id);
+    std::vector<ledger::Record> published;  // the round's records, for the `ledger` topic
+    auto emit = [&](ledger::RecordKind kind, uint64_t r, Bytes body) {
+      published.push_back(writer.Next(kind, r, std::move(body)));
+    };
     for (const auto& reg : pending_registrations) {
-      writer.Next(ledger::RecordKind::kRegistration, round, reg.Encode());
+      emit(ledger::RecordKind::kRegistration, round, reg.Encode());
     }
     pending_registrations.clear();
     ledger::RoundBody rb;
@@ -526,10 +543,10 @@ struct ValidatorNode::Impl {
     rb.codec = cfg.codec.name;
     rb.local_steps = cfg.local_steps;
     rb.deadline_ms = deadline_ms;
-    writer.Next(ledger::RecordKind::kRound, round, rb.Encode());
-    writer.Next(ledger::RecordKind::kScores, round, scores.Encode());
-    writer.Next(ledger::RecordKind::kModelUpdate, round, update_body.Encode());
-    writer.Next(ledger::RecordKind::kReveal, round, ledger::RevealBody{round, secret}.Encode());
+    emit(ledger::RecordKind::kRound, round, rb.Encode());
+    emit(ledger::RecordKind::kScores, round, scores.Encode());
+    emit(ledger::RecordKind::kModelUpdate, round, update_body.Encode());
+    emit(ledger::RecordKind::kReveal, round, ledger::RevealBody{round, secret}.Encode());
     if ((round + 1) % cfg.epoch_rounds == 0) {
       const uint64_t epoch = round / cfg.epoch_rounds;
       const uint64_t first = epoch * cfg.epoch_rounds;
@@ -545,9 +562,10 @@ struct ValidatorNode::Impl {
       }
       epoch_scores.push_back(scores);
       auto reward = ledger::ComputeReward(epoch, first, round, cfg.emission, epoch_scores);
-      writer.Next(ledger::RecordKind::kReward, round, reward.Encode());
+      emit(ledger::RecordKind::kReward, round, reward.Encode());
     }
     LOCONET_RETURN_IF_ERROR(writer.Commit());
+    PublishRecords(published);
 
     Bytes env = sync::SealEnvelope(id, sync::kTagModelUpdate, ToBytes(update_msg.SerializeAsString()));
     Status ps = server->Publish("model", env);

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <functional>
+#include <mutex>
 #include <thread>
 
 #include "ledger/verify.h"
@@ -30,13 +31,19 @@ class LedgerServer {
   LedgerServer(const LedgerStore* store, const Identity* signer,
                std::function<void(proto::LedgerRecords*)> tamper = nullptr)
       : store_(store), signer_(signer), tamper_(std::move(tamper)) {
-    auto server = sync::RouterServer::Bind("tcp://127.0.0.1:0", "", 1 << 20, signer);
+    auto server = sync::RouterServer::Bind("tcp://127.0.0.1:0", "tcp://127.0.0.1:0", 1 << 20, signer);
     REQUIRE(server.ok());
     server_ = std::move(*server);
     thread_ = std::thread([this] {
       while (!stop_) {
         (void)server_->PollOnce(10, [this](const Bytes& b, const sync::Peer&) { return Handle(b); },
                                 nullptr);
+        std::vector<Bytes> out;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          out.swap(outbox_);
+        }
+        for (const Bytes& env : out) (void)server_->Publish(sync::kTopicLedger, env);
       }
     });
   }
@@ -45,6 +52,20 @@ class LedgerServer {
     thread_.join();
   }
   std::string endpoint() const { return server_->router_endpoint(); }
+  std::string pub_endpoint() const { return server_->pub_endpoint(); }
+  // Broadcasts `records` on the ledger topic (from the server's thread), in an envelope signed
+  // by `as` (default: the server's key).
+  void Publish(const std::vector<Record>& records, const Identity* as = nullptr) {
+    proto::LedgerRecords out;
+    for (const Record& r : records) {
+      Bytes b = r.Serialize();
+      out.add_records(std::string(b.begin(), b.end()));
+    }
+    Bytes env = sync::SealEnvelope(as ? *as : *signer_, sync::kTagLedger,
+                                   ToBytes(out.SerializeAsString()));
+    std::lock_guard<std::mutex> lock(mu_);
+    outbox_.push_back(std::move(env));
+  }
   int requests() const { return requests_; }
 
  private:
@@ -75,6 +96,8 @@ class LedgerServer {
   std::unique_ptr<sync::RouterServer> server_;
   std::atomic<bool> stop_{false};
   std::atomic<int> requests_{0};
+  std::mutex mu_;
+  std::vector<Bytes> outbox_;
   std::thread thread_;
 };
 
@@ -84,14 +107,15 @@ std::unique_ptr<LedgerStore> OpenStore(const std::string& dir) {
   return std::move(*s);
 }
 
-// `n` registrations on top of `chain`, appended to `store`.
-void Grow(LedgerStore* store, const Identity& v, std::vector<Record>* chain, int n) {
+// `n` registrations on top of `chain`, appended to `store`; returns them.
+std::vector<Record> Grow(LedgerStore* store, const Identity& v, std::vector<Record>* chain, int n) {
   std::vector<Record> batch;
   for (int i = 0; i < n; ++i) {
     batch.push_back(Chain(v, chain, RecordKind::kRegistration, 0,
                           Registration(static_cast<uint8_t>(chain->size()), "m")));
   }
   REQUIRE(store->Append(batch).ok());
+  return batch;
 }
 
 std::unique_ptr<sync::DealerClient> Connect(const std::string& endpoint, const PublicKey& key) {
@@ -201,4 +225,62 @@ TEST_CASE("a server whose chain forked from the copy is reported as a fork", "[r
   CHECK(r.status().code() == Code::kCorrupt);
   CHECK(r.status().message().find("fork") != std::string::npos);
   CHECK((*copy->HeadOf(v.public_key()))->height == 0);
+}
+
+TEST_CASE("a follower appends broadcast records as they come and fetches what it missed",
+          "[replica][net]") {
+  TempDir dir;
+  const Identity v = Validator(1);
+  auto source = OpenStore(dir / "source");
+  std::vector<Record> chain;
+  Grow(source.get(), v, &chain, 5);
+  LedgerServer server(source.get(), &v);
+  auto copy = OpenStore(dir / "copy");
+  auto client = Connect(server.endpoint(), v.public_key());
+  const PublicKey key = v.public_key();
+  auto sub = sync::Subscriber::Connect(server.pub_endpoint(), {sync::kTopicLedger},
+                                       sync::kDefaultMaxMessageBytes, &key);
+  REQUIRE(sub.ok());
+  std::atomic<bool> stop{false};
+  Status followed;
+  std::thread follower([&] {
+    followed = replica::Follow(*client, **sub, Identity::Generate(), key, key, copy.get(), stop,
+                               nullptr, {}, /*poll_ms=*/600000);
+  });
+  auto head = [&]() -> int64_t {
+    auto h = copy->HeadOf(key);
+    return h.ok() && h->has_value() ? static_cast<int64_t>((*h)->height) : -1;
+  };
+  // Publishes `batch` until the copy's head reaches `want` (a subscription takes a moment to
+  // reach the publisher; repeats are ignored by the follower).
+  auto publish_until = [&](const std::vector<Record>& batch, int64_t want) {
+    for (int i = 0; i < 200 && head() < want; ++i) {
+      server.Publish(batch);
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return head();
+  };
+  for (int i = 0; i < 200 && head() < 4; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(head() == 4);  // the first range sync
+  const int requests_after_sync = server.requests();
+
+  CHECK(publish_until(Grow(source.get(), v, &chain, 3), 7) == 7);
+  CHECK(server.requests() == requests_after_sync);  // broadcasts alone, no request
+
+  Grow(source.get(), v, &chain, 2);  // never broadcast
+  CHECK(publish_until(Grow(source.get(), v, &chain, 2), 11) == 11);
+  CHECK(server.requests() > requests_after_sync);  // the gap was fetched by range
+
+  // A broadcast in an envelope signed by someone else is ignored, genuine records or not.
+  const Identity impostor = Validator(2);
+  std::vector<Record> next = Grow(source.get(), v, &chain, 1);
+  for (int i = 0; i < 10; ++i) {
+    server.Publish(next, &impostor);
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  CHECK(head() == 11);
+  stop = true;
+  follower.join();
+  CHECK(followed.ok());
+  CHECK(VerifyLedger(*copy).ok());
 }
