@@ -48,8 +48,7 @@ double RoundTrip(size_t payload_bytes, const Identity* curve, double budget) {
   if (!(*client)->Request(payload, 10000).ok()) std::exit(1);  // connect and handshake
   std::vector<double> times;
   const auto start = Clock::now();
-  while (times.size() < 5 ||
-         std::chrono::duration<double>(Clock::now() - start).count() < budget) {
+  while (times.size() < 5 || std::chrono::duration<double>(Clock::now() - start).count() < budget) {
     const auto t0 = Clock::now();
     if (!(*client)->Request(payload, 10000).ok()) std::exit(1);
     times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());

@@ -21,9 +21,9 @@ Result<proto::LedgerRecords> ServeRange(const ledger::LedgerStore& store,
     }
     std::memcpy(author.bytes.data(), request.author().data(), author.bytes.size());
   }
-  LOCONET_ASSIGN_OR_RETURN(
-      std::vector<ledger::Record> records,
-      store.Range(author, request.from_height(), std::min(request.max_records(), kMaxRangeRecords)));
+  LOCONET_ASSIGN_OR_RETURN(std::vector<ledger::Record> records,
+                           store.Range(author, request.from_height(),
+                                       std::min(request.max_records(), kMaxRangeRecords)));
   proto::LedgerRecords out;
   for (const ledger::Record& r : records) {
     Bytes b = r.Serialize();
@@ -56,9 +56,8 @@ Result<proto::LedgerRecords> FetchRange(sync::DealerClient& client, const Identi
   LOCONET_RETURN_IF_ERROR(sync::ParseProto(opened.body, "reply", &reply));
   LOCONET_RETURN_IF_ERROR(sync::ReplyStatus(reply).WithContext("ledger range request"));
   proto::LedgerRecords records;
-  LOCONET_RETURN_IF_ERROR(sync::ParseProto(
-      reinterpret_cast<const uint8_t*>(reply.payload().data()), reply.payload().size(),
-      "ledger records", &records));
+  LOCONET_RETURN_IF_ERROR(sync::ParseProto(reinterpret_cast<const uint8_t*>(reply.payload().data()),
+                                           reply.payload().size(), "ledger records", &records));
   return records;
 }
 
@@ -77,10 +76,9 @@ Result<SyncReport> SyncFrom(sync::DealerClient& client, const Identity& requeste
                              FetchRange(client, requester, server_key, author, from, options));
     if (got.records_size() == 0) return report;
     if (static_cast<uint32_t>(got.records_size()) > options.batch) {
-      return Error(Code::kDecodeError, "ledger reply carries " +
-                                           std::to_string(got.records_size()) +
-                                           " records, more than the " +
-                                           std::to_string(options.batch) + " asked for");
+      return Error(Code::kDecodeError,
+                   "ledger reply carries " + std::to_string(got.records_size()) +
+                       " records, more than the " + std::to_string(options.batch) + " asked for");
     }
     std::vector<ledger::Record> batch;
     for (int i = 0; i < got.records_size(); ++i) {
@@ -89,19 +87,19 @@ Result<SyncReport> SyncFrom(sync::DealerClient& client, const Identity& requeste
           ledger::Record r,
           ledger::Record::Parse(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
       if (r.author != author || r.height != from + static_cast<uint64_t>(i)) {
-        return Error(Code::kDecodeError,
-                     "ledger reply: record " + std::to_string(i) + " is " +
-                         ledger::RecordLabel(r.author, r.height, r.kind) + ", expected " +
-                         author.Short() + " #" + std::to_string(from + i));
+        return Error(Code::kDecodeError, "ledger reply: record " + std::to_string(i) + " is " +
+                                             ledger::RecordLabel(r.author, r.height, r.kind) +
+                                             ", expected " + author.Short() + " #" +
+                                             std::to_string(from + i));
       }
       batch.push_back(std::move(r));
     }
     Status appended = store->Append(batch);
     if (appended.code() == Code::kCorrupt) {
-      return Error(Code::kCorrupt, "the server's chain of " + author.Short() + " from height " +
-                                       std::to_string(from) +
-                                       " does not extend the local copy (a fork): " +
-                                       appended.message());
+      return Error(Code::kCorrupt,
+                   "the server's chain of " + author.Short() + " from height " +
+                       std::to_string(from) +
+                       " does not extend the local copy (a fork): " + appended.message());
     }
     LOCONET_RETURN_IF_ERROR(appended);
     report.appended += batch.size();
@@ -115,9 +113,9 @@ namespace {
 Result<std::vector<ledger::Record>> BroadcastRecords(const Bytes& payload,
                                                      const PublicKey& server_key,
                                                      const PublicKey& author) {
-  LOCONET_ASSIGN_OR_RETURN(sync::OpenedEnvelope opened,
-                           sync::OpenEnvelope(payload, sync::kDefaultMaxMessageBytes,
-                                              sync::kTagLedger));
+  LOCONET_ASSIGN_OR_RETURN(
+      sync::OpenedEnvelope opened,
+      sync::OpenEnvelope(payload, sync::kDefaultMaxMessageBytes, sync::kTagLedger));
   if (opened.sender != server_key) {
     return Error(Code::kBadSignature, "ledger broadcast signed by " + opened.sender.Short());
   }
@@ -142,8 +140,8 @@ Result<std::vector<ledger::Record>> BroadcastRecords(const Bytes& payload,
 Status Follow(sync::DealerClient& client, sync::Subscriber& sub, const Identity& requester,
               const PublicKey& server_key, const PublicKey& author, ledger::LedgerStore* store,
               const std::atomic<bool>& stop,
-              const std::function<void(const SyncReport&)>& on_progress,
-              const SyncOptions& options, int poll_ms) {
+              const std::function<void(const SyncReport&)>& on_progress, const SyncOptions& options,
+              int poll_ms) {
   auto report = [&](const SyncReport& r) {
     if (on_progress && r.appended > 0) on_progress(r);
   };
@@ -159,8 +157,8 @@ Status Follow(sync::DealerClient& client, sync::Subscriber& sub, const Identity&
     std::string topic;
     Bytes payload;
     LOCONET_ASSIGN_OR_RETURN(bool got, sub.Receive(200, &topic, &payload));
-    const bool poll_due = std::chrono::steady_clock::now() - last_sync >
-                          std::chrono::milliseconds(poll_ms);
+    const bool poll_due =
+        std::chrono::steady_clock::now() - last_sync > std::chrono::milliseconds(poll_ms);
     if (!got || topic != sync::kTopicLedger) {
       if (poll_due) {
         LOCONET_RETURN_IF_ERROR(range_sync());
@@ -176,7 +174,7 @@ Status Follow(sync::DealerClient& client, sync::Subscriber& sub, const Identity&
     for (auto& r : *records) {
       if (r.height >= next) fresh.push_back(std::move(r));
     }
-    if (fresh.empty()) continue;  // already held
+    if (fresh.empty()) continue;         // already held
     if (fresh.front().height != next) {  // a gap: fetch it
       LOCONET_RETURN_IF_ERROR(range_sync());
       last_sync = std::chrono::steady_clock::now();
@@ -184,10 +182,9 @@ Status Follow(sync::DealerClient& client, sync::Subscriber& sub, const Identity&
     }
     Status appended = store->Append(fresh);
     if (appended.code() == Code::kCorrupt) {
-      return Error(Code::kCorrupt, "the validator's broadcast from height " +
-                                       std::to_string(next) +
-                                       " does not extend the local copy (a fork): " +
-                                       appended.message());
+      return Error(Code::kCorrupt,
+                   "the validator's broadcast from height " + std::to_string(next) +
+                       " does not extend the local copy (a fork): " + appended.message());
     }
     LOCONET_RETURN_IF_ERROR(appended);
     SyncReport r;

@@ -29,14 +29,14 @@ Result<proto::LedgerRecords> ServeRange(const ledger::LedgerStore& store,
                                         const proto::LedgerRangeRequest& request);
 
 struct SyncOptions {
-  int timeout_ms = 5000;            // per request attempt
+  int timeout_ms = 5000;  // per request attempt
   int attempts = 3;
   uint32_t batch = kMaxRangeRecords;  // records asked for per request
 };
 
 struct SyncReport {
-  uint64_t appended = 0;              // records stored by this call
-  std::optional<uint64_t> head;       // the author's local head height afterwards
+  uint64_t appended = 0;         // records stored by this call
+  std::optional<uint64_t> head;  // the author's local head height afterwards
 };
 
 // Copies every record of `author` that `store` lacks from the server behind `client`, until the

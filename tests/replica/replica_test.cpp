@@ -31,13 +31,14 @@ class LedgerServer {
   LedgerServer(const LedgerStore* store, const Identity* signer,
                std::function<void(proto::LedgerRecords*)> tamper = nullptr)
       : store_(store), signer_(signer), tamper_(std::move(tamper)) {
-    auto server = sync::RouterServer::Bind("tcp://127.0.0.1:0", "tcp://127.0.0.1:0", 1 << 20, signer);
+    auto server =
+        sync::RouterServer::Bind("tcp://127.0.0.1:0", "tcp://127.0.0.1:0", 1 << 20, signer);
     REQUIRE(server.ok());
     server_ = std::move(*server);
     thread_ = std::thread([this] {
       while (!stop_) {
-        (void)server_->PollOnce(10, [this](const Bytes& b, const sync::Peer&) { return Handle(b); },
-                                nullptr);
+        (void)server_->PollOnce(
+            10, [this](const Bytes& b, const sync::Peer&) { return Handle(b); }, nullptr);
         std::vector<Bytes> out;
         {
           std::lock_guard<std::mutex> lock(mu_);
@@ -61,8 +62,8 @@ class LedgerServer {
       Bytes b = r.Serialize();
       out.add_records(std::string(b.begin(), b.end()));
     }
-    Bytes env = sync::SealEnvelope(as ? *as : *signer_, sync::kTagLedger,
-                                   ToBytes(out.SerializeAsString()));
+    Bytes env =
+        sync::SealEnvelope(as ? *as : *signer_, sync::kTagLedger, ToBytes(out.SerializeAsString()));
     std::lock_guard<std::mutex> lock(mu_);
     outbox_.push_back(std::move(env));
   }
@@ -108,7 +109,8 @@ std::unique_ptr<LedgerStore> OpenStore(const std::string& dir) {
 }
 
 // `n` registrations on top of `chain`, appended to `store`; returns them.
-std::vector<Record> Grow(LedgerStore* store, const Identity& v, std::vector<Record>* chain, int n) {
+std::vector<Record> AppendRegistrations(LedgerStore* store, const Identity& v,
+                                        std::vector<Record>* chain, int n) {
   std::vector<Record> batch;
   for (int i = 0; i < n; ++i) {
     batch.push_back(Chain(v, chain, RecordKind::kRegistration, 0,
@@ -124,133 +126,123 @@ std::unique_ptr<sync::DealerClient> Connect(const std::string& endpoint, const P
   return std::move(*c);
 }
 
+// A validator's ledger holding `n` records (`source`, its chain in `chain`) and an empty local
+// copy, both in a fresh folder.
+struct Ledgers {
+  TempDir dir;
+  const Identity v = Validator(1);
+  const PublicKey key = v.public_key();
+  std::unique_ptr<LedgerStore> source = OpenStore(dir / "source");
+  std::unique_ptr<LedgerStore> copy = OpenStore(dir / "copy");
+  std::vector<Record> chain;
+
+  explicit Ledgers(int n) { AppendRegistrations(source.get(), v, &chain, n); }
+  std::vector<Record> Grow(int n) { return AppendRegistrations(source.get(), v, &chain, n); }
+  // Syncs v's chain into the copy through `client`, with a throwaway requester key.
+  Result<replica::SyncReport> Sync(sync::DealerClient& client, const replica::SyncOptions& o = {}) {
+    return replica::SyncFrom(client, Identity::Generate(), key, key, copy.get(), o);
+  }
+  int64_t CopyHead() const {
+    auto h = copy->HeadOf(key);
+    return h.ok() && h->has_value() ? static_cast<int64_t>((*h)->height) : -1;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("a sync copies the whole chain in batches, then only what is new", "[replica][net]") {
-  TempDir dir;
-  const Identity v = Validator(1);
-  auto source = OpenStore(dir / "source");
-  std::vector<Record> chain;
-  Grow(source.get(), v, &chain, 25);
-  LedgerServer server(source.get(), &v);
-  auto copy = OpenStore(dir / "copy");
-  auto client = Connect(server.endpoint(), v.public_key());
-  const Identity reader = Identity::Generate();
+  Ledgers l(25);
+  LedgerServer server(l.source.get(), &l.v);
+  auto client = Connect(server.endpoint(), l.key);
   replica::SyncOptions o;
   o.batch = 10;
 
-  auto r = replica::SyncFrom(*client, reader, v.public_key(), v.public_key(), copy.get(), o);
+  auto r = l.Sync(*client, o);
   REQUIRE(r.ok());
   CHECK(r->appended == 25);
   CHECK(r->head == 24);
   CHECK(server.requests() == 4);  // 10 + 10 + 5, then an empty answer
-  CHECK(VerifyLedger(*copy).ok());
-  for (uint64_t h = 0; h < 25; ++h) CHECK(copy->Get(v.public_key(), h)->Hash() == chain[h].Hash());
+  CHECK(VerifyLedger(*l.copy).ok());
+  for (uint64_t h = 0; h < 25; ++h) CHECK(l.copy->Get(l.key, h)->Hash() == l.chain[h].Hash());
 
-  r = replica::SyncFrom(*client, reader, v.public_key(), v.public_key(), copy.get(), o);
+  r = l.Sync(*client, o);
   REQUIRE(r.ok());
   CHECK(r->appended == 0);
-  Grow(source.get(), v, &chain, 3);
-  r = replica::SyncFrom(*client, reader, v.public_key(), v.public_key(), copy.get(), o);
+  l.Grow(3);
+  r = l.Sync(*client, o);
   REQUIRE(r.ok());
   CHECK(r->appended == 3);
   CHECK(r->head == 27);
 }
 
 TEST_CASE("a sync refuses replies signed by another key", "[replica][net]") {
-  TempDir dir;
-  const Identity v = Validator(1), impostor = Validator(2);
-  auto source = OpenStore(dir / "source");
-  std::vector<Record> chain;
-  Grow(source.get(), v, &chain, 3);
+  Ledgers l(3);
+  const Identity impostor = Validator(2);
   // The impostor serves v's genuine records, but signs its replies (and encrypts) as itself.
-  LedgerServer server(source.get(), &impostor);
+  LedgerServer server(l.source.get(), &impostor);
   auto client = Connect(server.endpoint(), impostor.public_key());
-  auto copy = OpenStore(dir / "copy");
-  auto r = replica::SyncFrom(*client, Identity::Generate(), v.public_key(), v.public_key(),
-                             copy.get());
-  CHECK(r.status().code() == Code::kBadSignature);
-  CHECK_FALSE(copy->HeadOf(v.public_key())->has_value());
+  CHECK(l.Sync(*client).status().code() == Code::kBadSignature);
+  CHECK(l.CopyHead() == -1);
 }
 
 TEST_CASE("a forged or reordered record is refused and nothing of its batch is stored",
           "[replica][net]") {
-  TempDir dir;
-  const Identity v = Validator(1);
-  auto source = OpenStore(dir / "source");
-  std::vector<Record> chain;
-  Grow(source.get(), v, &chain, 5);
+  Ledgers l(5);
+  std::function<void(proto::LedgerRecords*)> tamper;
+  Code expected = Code::kOk;
   SECTION("a body changed after signing") {
-    LedgerServer server(source.get(), &v, [](proto::LedgerRecords* r) {
+    tamper = [](proto::LedgerRecords* r) {
       if (r->records_size() < 3) return;
       std::string* rec = r->mutable_records(2);
       (*rec)[rec->size() - 70] ^= 1;  // inside the body, before the 64-byte signature
-    });
-    auto client = Connect(server.endpoint(), v.public_key());
-    auto copy = OpenStore(dir / "copy");
-    auto r = replica::SyncFrom(*client, Identity::Generate(), v.public_key(), v.public_key(),
-                               copy.get());
-    CHECK(r.status().code() == Code::kBadSignature);
-    CHECK_FALSE(copy->HeadOf(v.public_key())->has_value());
+    };
+    expected = Code::kBadSignature;
   }
   SECTION("records out of order") {
-    LedgerServer server(source.get(), &v, [](proto::LedgerRecords* r) {
+    tamper = [](proto::LedgerRecords* r) {
       if (r->records_size() >= 2) r->mutable_records()->SwapElements(0, 1);
-    });
-    auto client = Connect(server.endpoint(), v.public_key());
-    auto copy = OpenStore(dir / "copy");
-    auto r = replica::SyncFrom(*client, Identity::Generate(), v.public_key(), v.public_key(),
-                               copy.get());
-    CHECK(r.status().code() == Code::kDecodeError);
-    CHECK_FALSE(copy->HeadOf(v.public_key())->has_value());
+    };
+    expected = Code::kDecodeError;
   }
+  LedgerServer server(l.source.get(), &l.v, tamper);
+  auto client = Connect(server.endpoint(), l.key);
+  CHECK(l.Sync(*client).status().code() == expected);
+  CHECK(l.CopyHead() == -1);
 }
 
 TEST_CASE("a server whose chain forked from the copy is reported as a fork", "[replica][net]") {
-  TempDir dir;
-  const Identity v = Validator(1);
-  auto source = OpenStore(dir / "source");
-  auto copy = OpenStore(dir / "copy");
-  std::vector<Record> chain, other;
-  Grow(source.get(), v, &chain, 4);
+  Ledgers l(4);
   // The copy holds a different (validly signed) record at height 0, as if the validator had
   // rewritten its history.
-  REQUIRE(copy->Append({Chain(v, &other, RecordKind::kRegistration, 0,
-                              Registration(99, "rewritten"))})
+  std::vector<Record> other;
+  REQUIRE(l.copy
+              ->Append(
+                  {Chain(l.v, &other, RecordKind::kRegistration, 0, Registration(99, "rewritten"))})
               .ok());
-  LedgerServer server(source.get(), &v);
-  auto client = Connect(server.endpoint(), v.public_key());
-  auto r = replica::SyncFrom(*client, Identity::Generate(), v.public_key(), v.public_key(),
-                             copy.get());
+  LedgerServer server(l.source.get(), &l.v);
+  auto client = Connect(server.endpoint(), l.key);
+  auto r = l.Sync(*client);
   CHECK(r.status().code() == Code::kCorrupt);
   CHECK(r.status().message().find("fork") != std::string::npos);
-  CHECK((*copy->HeadOf(v.public_key()))->height == 0);
+  CHECK(l.CopyHead() == 0);
 }
 
 TEST_CASE("a follower appends broadcast records as they come and fetches what it missed",
           "[replica][net]") {
-  TempDir dir;
-  const Identity v = Validator(1);
-  auto source = OpenStore(dir / "source");
-  std::vector<Record> chain;
-  Grow(source.get(), v, &chain, 5);
-  LedgerServer server(source.get(), &v);
-  auto copy = OpenStore(dir / "copy");
-  auto client = Connect(server.endpoint(), v.public_key());
-  const PublicKey key = v.public_key();
+  Ledgers l(5);
+  LedgerServer server(l.source.get(), &l.v);
+  auto client = Connect(server.endpoint(), l.key);
+  const PublicKey& key = l.key;
   auto sub = sync::Subscriber::Connect(server.pub_endpoint(), {sync::kTopicLedger},
                                        sync::kDefaultMaxMessageBytes, &key);
   REQUIRE(sub.ok());
   std::atomic<bool> stop{false};
   Status followed;
   std::thread follower([&] {
-    followed = replica::Follow(*client, **sub, Identity::Generate(), key, key, copy.get(), stop,
+    followed = replica::Follow(*client, **sub, Identity::Generate(), key, key, l.copy.get(), stop,
                                nullptr, {}, /*poll_ms=*/600000);
   });
-  auto head = [&]() -> int64_t {
-    auto h = copy->HeadOf(key);
-    return h.ok() && h->has_value() ? static_cast<int64_t>((*h)->height) : -1;
-  };
+  auto head = [&] { return l.CopyHead(); };
   // Publishes `batch` until the copy's head reaches `want` (a subscription takes a moment to
   // reach the publisher; repeats are ignored by the follower).
   auto publish_until = [&](const std::vector<Record>& batch, int64_t want) {
@@ -260,20 +252,21 @@ TEST_CASE("a follower appends broadcast records as they come and fetches what it
     }
     return head();
   };
-  for (int i = 0; i < 200 && head() < 4; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 200 && head() < 4; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   REQUIRE(head() == 4);  // the first range sync
   const int requests_after_sync = server.requests();
 
-  CHECK(publish_until(Grow(source.get(), v, &chain, 3), 7) == 7);
+  CHECK(publish_until(l.Grow(3), 7) == 7);
   CHECK(server.requests() == requests_after_sync);  // broadcasts alone, no request
 
-  Grow(source.get(), v, &chain, 2);  // never broadcast
-  CHECK(publish_until(Grow(source.get(), v, &chain, 2), 11) == 11);
+  l.Grow(2);  // never broadcast
+  CHECK(publish_until(l.Grow(2), 11) == 11);
   CHECK(server.requests() > requests_after_sync);  // the gap was fetched by range
 
   // A broadcast in an envelope signed by someone else is ignored, genuine records or not.
   const Identity impostor = Validator(2);
-  std::vector<Record> next = Grow(source.get(), v, &chain, 1);
+  std::vector<Record> next = l.Grow(1);
   for (int i = 0; i < 10; ++i) {
     server.Publish(next, &impostor);
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -282,5 +275,5 @@ TEST_CASE("a follower appends broadcast records as they come and fetches what it
   stop = true;
   follower.join();
   CHECK(followed.ok());
-  CHECK(VerifyLedger(*copy).ok());
+  CHECK(VerifyLedger(*l.copy).ok());
 }

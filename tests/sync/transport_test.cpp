@@ -314,8 +314,8 @@ TEST_CASE("an encrypted publisher reaches subscribers that know its key", "[sync
   auto server = RouterServer::Bind(kLocal, kLocal, 1 << 20, &server_id);
   REQUIRE(server.ok());
   const PublicKey key = server_id.public_key();
-  auto sub = Subscriber::Connect((*server)->pub_endpoint(), {kTopicModel}, kDefaultMaxMessageBytes,
-                                 &key);
+  auto sub =
+      Subscriber::Connect((*server)->pub_endpoint(), {kTopicModel}, kDefaultMaxMessageBytes, &key);
   REQUIRE(sub.ok());
   std::string topic;
   Bytes payload;
@@ -341,7 +341,8 @@ TEST_CASE("an encrypted server is unreachable with the wrong key or without encr
     return req;
   });
   const PublicKey wrong = Identity::Generate().public_key();
-  auto impostor = DealerClient::Connect((*server)->router_endpoint(), kDefaultMaxMessageBytes, &wrong);
+  auto impostor =
+      DealerClient::Connect((*server)->router_endpoint(), kDefaultMaxMessageBytes, &wrong);
   REQUIRE(impostor.ok());
   auto r = (*impostor)->Request(ToBytes("hello"), 300, 1);
   CHECK(r.status().code() == Code::kTimeout);
@@ -370,7 +371,7 @@ TEST_CASE("a server key that is not a valid ed25519 key is refused at connect", 
   bad.bytes[0] = 1;  // the neutral point
   CHECK(DealerClient::Connect("tcp://127.0.0.1:1", kDefaultMaxMessageBytes, &bad).status().code() ==
         Code::kInvalidArgument);
-  CHECK(Subscriber::Connect("tcp://127.0.0.1:1", {}, kDefaultMaxMessageBytes, &bad)
-            .status()
-            .code() == Code::kInvalidArgument);
+  CHECK(
+      Subscriber::Connect("tcp://127.0.0.1:1", {}, kDefaultMaxMessageBytes, &bad).status().code() ==
+      Code::kInvalidArgument);
 }

@@ -2,10 +2,12 @@
 // with its reason code and recorded, and an honest submission is still accepted.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "core/keys.h"
+#include "datasets/assignment.h"
 #include "ledger/bodies.h"
 #include "ledger/store.h"
 #include "ledger/verify.h"
@@ -16,7 +18,6 @@
 #include "sync/transport.h"
 #include "tests/temp_dir.h"
 #include "tests/trainer/fixture.h"
-#include "datasets/assignment.h"
 #include "trainer/gpt.h"
 #include "trainer/miner.h"
 #include "trainer/params.h"
@@ -76,6 +77,45 @@ struct Client {
   }
 };
 
+// A validator on the nano model and a synthetic corpus in `dir`, running on its own thread from
+// construction until Join (its configured rounds, or `stop`) or destruction.
+struct RunningValidator {
+  ValidatorConfig cfg;
+  const Identity id = Identity::Generate();
+  std::unique_ptr<ValidatorNode> node;
+  std::atomic<bool> stop{false};
+  Status status;
+  std::thread runner;
+
+  explicit RunningValidator(const TempDir& dir,
+                            const std::function<void(ValidatorConfig*)>& adjust = nullptr) {
+    REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
+    cfg = NanoValidator(dir);
+    if (adjust) adjust(&cfg);
+    REQUIRE(id.Save(cfg.key_file).ok());
+    auto created = ValidatorNode::Create(cfg);
+    INFO(created.status().ToString());
+    REQUIRE(created.ok());
+    node = std::move(*created);
+    runner = std::thread([this] { status = node->Run(stop); });
+  }
+  ~RunningValidator() { (void)Join(true); }
+
+  Status Join(bool stop_now = false) {
+    if (stop_now) stop = true;
+    if (runner.joinable()) runner.join();
+    return status;
+  }
+  // A client on a new connection, encrypted to this validator's key when it has CURVE on.
+  Client Connect() const {
+    const PublicKey* key = cfg.curve ? &id.public_key() : nullptr;
+    auto dealer =
+        sync::DealerClient::Connect(node->router_endpoint(), sync::kDefaultMaxMessageBytes, key);
+    REQUIRE(dealer.ok());
+    return Client{std::move(*dealer), &id.public_key()};
+  }
+};
+
 Identity Key(uint8_t n) {
   std::array<uint8_t, 32> seed{};
   seed[0] = n;
@@ -86,22 +126,9 @@ Identity Key(uint8_t n) {
 
 TEST_CASE("every kind of bad input is answered with its reason and recorded", "[validator][net]") {
   TempDir dir;
-  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
-  ValidatorConfig cfg = NanoValidator(dir);
-  const Identity validator_id = Identity::Generate();
-  REQUIRE(validator_id.Save(cfg.key_file).ok());
-  auto node = ValidatorNode::Create(cfg);
-  REQUIRE(node.ok());
-  std::atomic<bool> stop{false};
-  Status run_status;
-  std::thread runner([&] { run_status = (*node)->Run(stop); });
-
-  Client client;
-  auto dealer = sync::DealerClient::Connect(
-      (*node)->router_endpoint(), sync::kDefaultMaxMessageBytes, &validator_id.public_key());
-  REQUIRE(dealer.ok());
-  client.dealer = std::move(*dealer);
-  client.server_key = &validator_id.public_key();
+  RunningValidator v(dir);
+  ValidatorConfig& cfg = v.cfg;
+  Client client = v.Connect();
 
   Identity honest = Key(1), stale = Key(2), shapes = Key(3), nan = Key(4), wrong_codec = Key(5);
   for (const Identity* id : {&honest, &stale, &shapes, &nan, &wrong_codec}) {
@@ -127,7 +154,11 @@ TEST_CASE("every kind of bad input is answered with its reason and recorded", "[
     s->set_round(a.round());
     s->set_base_hash(a.base_hash());
     auto pages = datasets::AssignPages(
-        [&] { Hash256 h; std::memcpy(h.bytes.data(), a.round_seed().data(), 32); return h; }(),
+        [&] {
+          Hash256 h;
+          std::memcpy(h.bytes.data(), a.round_seed().data(), 32);
+          return h;
+        }(),
         id.public_key(), a.num_pages(), a.pages_per_miner());
     Hash256 digest = datasets::PagesDigest(pages);
     s->set_pages_digest(std::string(digest.bytes.begin(), digest.bytes.end()));
@@ -145,7 +176,8 @@ TEST_CASE("every kind of bad input is answered with its reason and recorded", "[
 
   // Bad signature: one flipped bit in the signed body.
   {
-    Bytes raw = sync::SealEnvelope(honest, sync::kTagRequest, ToBytes(make(honest).SerializeAsString()));
+    Bytes raw =
+        sync::SealEnvelope(honest, sync::kTagRequest, ToBytes(make(honest).SerializeAsString()));
     proto::Envelope env;
     REQUIRE(env.ParseFromArray(raw.data(), static_cast<int>(raw.size())));
     std::string body = env.body();
@@ -157,7 +189,8 @@ TEST_CASE("every kind of bad input is answered with its reason and recorded", "[
   CHECK(reason(client.Call(Key(9), make(Key(9)))) == Code::kUnknownKey);
   // Truncated and non-protobuf bytes.
   {
-    Bytes raw = sync::SealEnvelope(honest, sync::kTagRequest, ToBytes(make(honest).SerializeAsString()));
+    Bytes raw =
+        sync::SealEnvelope(honest, sync::kTagRequest, ToBytes(make(honest).SerializeAsString()));
     raw.resize(raw.size() / 3);
     CHECK(reason(client.Send(raw)) == Code::kDecodeError);
     CHECK(reason(client.Send(Bytes{0xff, 0xfe, 0x01, 0x02, 0x03})) == Code::kDecodeError);
@@ -203,8 +236,7 @@ TEST_CASE("every kind of bad input is answered with its reason and recorded", "[
     CHECK(reason(client.Call(wrong_codec, req)) == Code::kWrongCodec);
   }
 
-  runner.join();
-  REQUIRE(run_status.ok());
+  REQUIRE(v.Join().ok());
 
   // Recorded: the round's status line counts every rejection, the ledger has each miner's reason.
   std::ifstream in(cfg.status_file);
@@ -247,12 +279,13 @@ TEST_CASE("every kind of bad input is answered with its reason and recorded", "[
   // Restarted, the validator resumes each miner's data-check average from its ledger: in a round
   // everyone misses, the average is carried over unchanged.
   cfg.round_seconds = 0.5;
-  node->reset();  // releases the ledger
+  v.node.reset();  // releases the ledger
   {
     auto again = ValidatorNode::Create(cfg);
     INFO(again.status().ToString());
     REQUIRE(again.ok());
-    REQUIRE((*again)->Run(stop).ok());
+    std::atomic<bool> no_stop{false};
+    REQUIRE((*again)->Run(no_stop).ok());
   }
   store = ledger::LedgerStore::Open(cfg.db_dir, true);
   REQUIRE(store.ok());
@@ -273,37 +306,23 @@ TEST_CASE("every kind of bad input is answered with its reason and recorded", "[
   CHECK(found);
 }
 
-TEST_CASE("a connection over its message rate is refused before any signature is checked, "
-          "while other connections are served",
-          "[validator][net]") {
+TEST_CASE(
+    "a connection over its message rate is refused before any signature is checked, "
+    "while other connections are served",
+    "[validator][net]") {
   TempDir dir;
-  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
-  ValidatorConfig cfg = NanoValidator(dir);
-  cfg.max_connection_messages_per_second = 5;  // bursts of 10
-  cfg.max_messages_per_second = 1000;
-  const Identity validator_id = Identity::Generate();
-  REQUIRE(validator_id.Save(cfg.key_file).ok());
-  auto node = ValidatorNode::Create(cfg);
-  REQUIRE(node.ok());
-  std::atomic<bool> stop{false};
-  Status run_status;
-  std::thread runner([&] { run_status = (*node)->Run(stop); });
-
-  Client flooder, honest;
-  for (Client* c : {&flooder, &honest}) {
-    auto dealer = sync::DealerClient::Connect((*node)->router_endpoint(),
-                                              sync::kDefaultMaxMessageBytes,
-                                              &validator_id.public_key());
-    REQUIRE(dealer.ok());
-    c->dealer = std::move(*dealer);
-    c->server_key = &validator_id.public_key();
-  }
+  RunningValidator v(dir, [](ValidatorConfig* c) {
+    c->max_connection_messages_per_second = 5;  // bursts of 10
+    c->max_messages_per_second = 1000;
+  });
+  Client flooder = v.Connect(), honest = v.Connect();
   // Every message under a fresh key: no per-key limit can catch this, the connection's does.
   proto::Request get;
   get.mutable_get_round();
   int limited = 0;
   for (uint8_t i = 0; i < 40; ++i) {
-    if (static_cast<Code>(flooder.Call(Key(100 + i), get).reason()) == Code::kRateLimited) ++limited;
+    if (static_cast<Code>(flooder.Call(Key(100 + i), get).reason()) == Code::kRateLimited)
+      ++limited;
   }
   CHECK(limited >= 20);
   // Garbage counts against the connection too, and is refused without being parsed.
@@ -312,60 +331,41 @@ TEST_CASE("a connection over its message rate is refused before any signature is
   proto::Request reg;
   reg.mutable_register_()->set_name("honest");
   CHECK(honest.Call(Key(1), reg).accepted());
-  stop = true;
-  runner.join();
-  CHECK(run_status.ok());
+  CHECK(v.Join(true).ok());
 }
 
-TEST_CASE("a miner refuses a validator whose replies are signed by another key than its own "
-          "config names",
-          "[validator][net]") {
+TEST_CASE(
+    "a miner refuses a validator whose replies are signed by another key than its own "
+    "config names",
+    "[validator][net]") {
   TempDir dir;
-  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
-  ValidatorConfig cfg = NanoValidator(dir);
-  cfg.curve = false;  // with encryption on, the wrong key would not even connect
-  REQUIRE(Identity::Generate().Save(cfg.key_file).ok());
-  auto node = ValidatorNode::Create(cfg);
-  REQUIRE(node.ok());
-  std::atomic<bool> stop{false};
-  std::thread runner([&] { (void)(*node)->Run(stop); });
+  // With encryption on, the wrong key would not even connect.
+  RunningValidator v(dir, [](ValidatorConfig* c) { c->curve = false; });
 
   MinerConfig m;
   m.key_file = dir / "miner.key";
   REQUIRE(Identity::Generate().Save(m.key_file).ok());
-  m.validator_router = (*node)->router_endpoint();
-  m.validator_pub = (*node)->pub_endpoint();
+  m.validator_router = v.node->router_endpoint();
+  m.validator_pub = v.node->pub_endpoint();
   m.validator_key = Identity::Generate().public_key();  // not the validator's
   m.curve = false;
   m.data_dir = dir.path();
-  m.model = cfg.model;
+  m.model = v.cfg.model;
   m.request_timeout_ms = 2000;
   std::atomic<bool> miner_stop{false};
   Status s = RunMiner(m, miner_stop);
   CHECK(s.code() == Code::kBadSignature);
   CHECK(s.message().find("configured validator key") != std::string::npos);
-  stop = true;
-  runner.join();
 }
 
 TEST_CASE("anyone can copy a running validator's ledger and verify it", "[validator][net]") {
   TempDir dir;
-  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
-  ValidatorConfig cfg = NanoValidator(dir);
-  cfg.rounds = 0;  // until stopped
-  cfg.round_seconds = 0.2;
-  const Identity validator_id = Identity::Generate();
-  REQUIRE(validator_id.Save(cfg.key_file).ok());
-  auto node = ValidatorNode::Create(cfg);
-  REQUIRE(node.ok());
-  std::atomic<bool> stop{false};
-  Status run_status;
-  std::thread runner([&] { run_status = (*node)->Run(stop); });
-
-  auto dealer = sync::DealerClient::Connect((*node)->router_endpoint(), sync::kDefaultMaxMessageBytes,
-                                            &validator_id.public_key());
-  REQUIRE(dealer.ok());
-  Client client{std::move(*dealer), &validator_id.public_key()};
+  RunningValidator v(dir, [](ValidatorConfig* c) {
+    c->rounds = 0;  // until stopped
+    c->round_seconds = 0.2;
+  });
+  const Identity& validator_id = v.id;
+  Client client = v.Connect();
   proto::Request reg;
   reg.mutable_register_()->set_name("absent");
   REQUIRE(client.Call(Key(7), reg).accepted());  // rounds start; the miner misses every one
@@ -381,14 +381,12 @@ TEST_CASE("anyone can copy a running validator's ledger and verify it", "[valida
     appended += r->appended;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  stop = true;
-  runner.join();
-  REQUIRE(run_status.ok());
+  REQUIRE(v.Join(true).ok());
   CHECK(appended >= 12);
   CHECK(ledger::VerifyLedger(**copy).ok());
   // The copy's records are the validator's own.
   copy->reset();
-  auto original = ledger::LedgerStore::Open(cfg.db_dir, true);
+  auto original = ledger::LedgerStore::Open(v.cfg.db_dir, true);
   REQUIRE(original.ok());
   copy = ledger::LedgerStore::Open(dir / "copy", true);
   REQUIRE(copy.ok());
