@@ -11,7 +11,7 @@ namespace loconet::apps {
 void RegisterTrain(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("train", "Train a model on one machine, or simulate DiLoCo workers");
   struct Args {
-    std::string config, metrics, checkpoint, data, codec;
+    std::string config, metrics, checkpoint, data, codec, init_from;
     int workers = 0;
     int64_t local_steps = -1, steps = 0, stop_at = 0;
     int threads = -1, codec_bits = 0;
@@ -36,6 +36,8 @@ void RegisterTrain(CLI::App& app, int* exit_code) {
   cmd->add_option("--data", a->data, "Corpus folder with train.shard and heldout.shard");
   cmd->add_option("--checkpoint", a->checkpoint, "Checkpoint file");
   cmd->add_flag("--resume", a->resume, "Continue from the checkpoint if it exists");
+  cmd->add_option("--init-from", a->init_from,
+                  "Warm start: begin from this checkpoint's model parameters (fresh optimizer)");
   cmd->add_flag("--no-progress", a->no_progress, "Plain log lines even on a terminal");
   cmd->callback([=] {
     auto opts = LoadTrainOptions(a->config);
@@ -59,6 +61,7 @@ void RegisterTrain(CLI::App& app, int* exit_code) {
     if (a->threads >= 0) o.threads = a->threads;
     if (!a->data.empty()) o.data_dir = a->data;
     if (!a->checkpoint.empty()) o.checkpoint_path = a->checkpoint;
+    if (!a->init_from.empty()) o.init_from = a->init_from;
     o.resume = a->resume;
     o.progress_bar = !a->no_progress && isatty(STDERR_FILENO);
     auto summary = RunTraining(o);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: runs the benchmarks in bench/ and prints their tables with the machine and commit,
 # also written to BUILD_DIR/bench-results.md (copy the tables into docs/benchmarks.md).
-# `make bench-compression` (second argument `compression`): communication versus quality, about
-# 30 minutes on 2 cores; the table goes to BUILD_DIR/bench-compression.md, the plot to
-# docs/compression.svg.
+# `make bench-compression` (second argument `compression`): communication versus quality, from
+# scratch and warm-started, about 45 minutes on 2 cores; the tables go to
+# BUILD_DIR/bench-compression.md, the plots to docs/compression.svg and docs/compression-warm.svg.
 set -euo pipefail
 build=${1:-build}
 what=${2:-trainer}
@@ -18,6 +18,11 @@ out="$build/bench-results.md"
   echo
   if [ "$what" = compression ]; then
     "$build/bench/compression_bench" --table "$build/compression-table.md" --svg docs/compression.svg
+    echo
+    # The same comparison continuing one pretrained model (about 15 more minutes).
+    "$build/bench/compression_bench" --warm-steps 1000 --only a,b50,c,e,f2 \
+      --warm-checkpoint "$build/warm-start.pt" \
+      --table "$build/compression-warm-table.md" --svg docs/compression-warm.svg
   else
     "$build/bench/trainer_bench"
     echo

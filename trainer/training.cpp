@@ -66,6 +66,7 @@ Result<TrainOptions> LoadTrainOptions(const std::string& path) {
   o.sync_dp = c.Bool("diloco.sync_dp", false);
   o.checkpoint_path = c.Str("checkpoint.path", std::string());
   o.checkpoint_every = c.Int("checkpoint.every", 0, 0, int64_t{1} << 40);
+  o.init_from = c.Str("train.init_from", std::string());
   LOCONET_RETURN_IF_ERROR(c.Finish());
   LOCONET_RETURN_IF_ERROR(o.codec.Validate().WithContext(path + ": diloco.codec"));
 
@@ -202,15 +203,30 @@ Result<Data> OpenData(const TrainOptions& o, ModelConfig* model) {
   return Data{std::move(train), std::move(heldout)};
 }
 
-Status CheckResumable(const TrainOptions& o, const ModelConfig& model) {
-  LOCONET_ASSIGN_OR_RETURN(ModelConfig saved, ReadCheckpointConfig(o.checkpoint_path));
+// The checkpoint at `path` holds a model of the shape of `model`.
+Status CheckShape(const std::string& path, const ModelConfig& model) {
+  LOCONET_ASSIGN_OR_RETURN(ModelConfig saved, ReadCheckpointConfig(path));
   if (saved.vocab_size != model.vocab_size || saved.context != model.context ||
       saved.d_model != model.d_model || saved.layers != model.layers ||
       saved.heads != model.heads) {
-    return Error(Code::kInvalidArgument, o.checkpoint_path + ": holds a '" + saved.name +
+    return Error(Code::kInvalidArgument, path + ": holds a '" + saved.name +
                                              "' model whose shape differs from the config's '" +
                                              model.name + "'");
   }
+  return Status::Ok();
+}
+
+Status CheckResumable(const TrainOptions& o, const ModelConfig& model) {
+  return CheckShape(o.checkpoint_path, model);
+}
+
+// Loads the parameters of o.init_from into `model` (a warm start).
+Status WarmStart(const TrainOptions& o, const ModelConfig& cfg, GPT* model) {
+  LOCONET_RETURN_IF_ERROR(CheckShape(o.init_from, cfg));
+  TrainPosition ignored;
+  LOCONET_RETURN_IF_ERROR(
+      LoadCheckpoint(o.init_from, CheckpointParts{model, {}, nullptr}, &ignored));
+  spdlog::info("warm start from the parameters of {}", o.init_from);
   return Status::Ok();
 }
 
@@ -339,6 +355,8 @@ Result<TrainSummary> RunSingle(const TrainOptions& o, const ModelConfig& cfg, Da
     trainer.set_step(pos.step);
     loader.Seek(static_cast<uint64_t>(pos.data_position));
     spdlog::info("resumed from {} at step {}", o.checkpoint_path, pos.step);
+  } else if (!o.init_from.empty()) {
+    LOCONET_RETURN_IF_ERROR(WarmStart(o, cfg, &trainer.model()));
   }
 
   TrainSummary summary;
@@ -429,6 +447,8 @@ Result<TrainSummary> RunDiLoCo(const TrainOptions& o, const ModelConfig& cfg, Da
       LOCONET_RETURN_IF_ERROR(LoadFeedback(FeedbackPath(o.checkpoint_path), pos.round, &feedback));
     }
     spdlog::info("resumed from {} at round {}", o.checkpoint_path, pos.round);
+  } else if (!o.init_from.empty()) {
+    LOCONET_RETURN_IF_ERROR(WarmStart(o, cfg, &global));
   }
   for (auto& w : workers) w->set_step(pos.round * H);
 

@@ -43,6 +43,9 @@ struct TrainOptions {
   std::string checkpoint_path;           // empty: no checkpoints
   int64_t checkpoint_every = 0;          // steps (single node) or rounds (DiLoCo); 0: at the end
   bool resume = false;                   // continue from checkpoint_path if it exists
+  // Warm start: begin from the model parameters of this checkpoint (its optimizer state, step
+  // and data position are not used), unless resuming. Empty: a fresh model from `seed`.
+  std::string init_from;
   std::string metrics_path;              // JSON line per evaluation; empty: none
   bool progress_bar = false;             // redraw one terminal line instead of log lines
   int64_t stop_at_step = 0;              // stop (and checkpoint) at this step; 0: run to `steps`

@@ -67,6 +67,41 @@ TEST_CASE("resuming from a checkpoint reproduces an uninterrupted run exactly", 
   CHECK(rest->last_train_loss == full->last_train_loss);
 }
 
+TEST_CASE("a warm start begins where the checkpoint's model left off, in every mode",
+          "[trainer]") {
+  TempDir dir;
+  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
+  TrainOptions pre = NanoOptions(dir.path());
+  pre.checkpoint_path = dir / "pre.pt";
+  auto trained = RunTraining(pre);
+  REQUIRE(trained.ok());
+  const double pretrained = trained->curve.back().heldout_loss;
+  const double fresh = trained->curve.front().heldout_loss;
+
+  TrainOptions single = NanoOptions(dir.path());
+  single.init_from = pre.checkpoint_path;
+  single.steps = 10;
+  TrainOptions diloco = single;
+  diloco.workers = 2;
+  diloco.local_steps = 5;
+  TrainOptions sync_dp = single;
+  sync_dp.workers = 2;
+  sync_dp.sync_dp = true;
+  for (const TrainOptions* o : {&single, &diloco, &sync_dp}) {
+    auto r = RunTraining(*o);
+    REQUIRE(r.ok());
+    // The first evaluation is the pretrained model's (same held-out blocks), not a fresh one's.
+    CHECK(r->curve.front().heldout_loss == pretrained);
+    CHECK(r->curve.front().heldout_loss < fresh - 1.0);
+  }
+  // A checkpoint of another shape is refused, naming the file.
+  TrainOptions wrong = single;
+  wrong.model.d_model = 64;
+  auto refused = RunTraining(wrong);
+  CHECK(refused.status().code() == Code::kInvalidArgument);
+  CHECK(refused.status().message().find("pre.pt") != std::string::npos);
+}
+
 TEST_CASE("two simulated DiLoCo workers lower the held-out loss", "[trainer]") {
   TempDir dir;
   REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
