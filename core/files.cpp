@@ -69,8 +69,12 @@ Status WriteFileAtomic(const std::string& path, const void* data, size_t n, unsi
     return s;
   }
   ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename failed", path);
-  std::string dir = std::filesystem::path(path).parent_path().string();
+  return RenameFile(tmp, path);
+}
+
+Status RenameFile(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) return Errno("rename failed", from + " -> " + to);
+  std::string dir = std::filesystem::path(to).parent_path().string();
   if (dir.empty()) dir = ".";
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {

@@ -15,6 +15,10 @@ Status WriteFileAtomic(const std::string& path, const void* data, size_t n, unsi
 inline Status WriteFileAtomic(const std::string& path, const std::string& s, unsigned mode = 0644) {
   return WriteFileAtomic(path, s.data(), s.size(), mode);
 }
+// Renames `from` over `to` (atomic on one filesystem) and fsyncs the directory, so the rename
+// survives a crash.
+Status RenameFile(const std::string& from, const std::string& to);
+
 // `path` taken relative to `base_dir` unless it is absolute or empty (config files name paths
 // relative to their own folder).
 std::string ResolvePath(const std::string& base_dir, const std::string& path);

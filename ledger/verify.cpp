@@ -45,6 +45,7 @@ struct AuthorState {
   Hash256 prev;
   std::vector<ScoresBody> scores;
   std::optional<RewardBody> last_reward;
+  std::optional<ModelUpdateBody> last_update;
 };
 
 }  // namespace
@@ -81,6 +82,23 @@ Status VerifyLedger(const LedgerStore& store, uint64_t epoch_rounds, LedgerSumma
 
     if (rec.kind == RecordKind::kScores) {
       st->scores.push_back(ScoresBody::Decode(rec.body).value());
+    } else if (rec.kind == RecordKind::kModelUpdate) {
+      // The author's model moves in one unbroken line: each update starts from the model the
+      // previous one produced, one round after it or later.
+      ModelUpdateBody u = ModelUpdateBody::Decode(rec.body).value();
+      if (st->last_update && u.round <= st->last_update->round) {
+        return fault(Code::kCorrupt, "model update of round " + std::to_string(u.round) +
+                                         " does not follow round " +
+                                         std::to_string(st->last_update->round));
+      }
+      if (st->last_update && u.prev_hash != st->last_update->new_hash) {
+        return fault(Code::kCorrupt,
+                     "model update of round " + std::to_string(u.round) + " starts from " +
+                         u.prev_hash.Hex().substr(0, 12) + ", but round " +
+                         std::to_string(st->last_update->round) + " ended at " +
+                         st->last_update->new_hash.Hex().substr(0, 12));
+      }
+      st->last_update = std::move(u);
     } else if (rec.kind == RecordKind::kReward) {
       RewardBody have = RewardBody::Decode(rec.body).value();
       if (st->last_reward && have.epoch <= st->last_reward->epoch) {

@@ -22,6 +22,8 @@ struct LedgerSummary {
 //   records that come before it in its chain and whose round lies in [first_round, last_round];
 //   one author's reward epochs increase and their round ranges do not overlap; with
 //   epoch_rounds > 0 every range spans exactly epoch_rounds rounds;
+// - one author's model updates form an unbroken line: rounds increase, and each update's
+//   prev_hash is the new_hash of the one before;
 // - then the store's heads and indexes (LedgerStore::CheckIndexes).
 // Returns the first fault, kCorrupt unless it is a signature, with a message naming the author
 // (short hex), the height, the kind and the problem. On success fills *summary if given.

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -389,6 +390,54 @@ struct ValidatorNode::Impl {
     return true;
   }
 
+  // Fault injection for the crash tests: with LOCONET_CRASH_AT=<point>:<round> in the
+  // environment, the process dies at that point of that round as if the machine had lost power
+  // (no destructors, no flushes).
+  void CrashPoint(const char* point) const {
+    const char* want = std::getenv("LOCONET_CRASH_AT");
+    if (want && std::string(want) == std::string(point) + ":" + std::to_string(round)) {
+      spdlog::critical("LOCONET_CRASH_AT={}: simulated crash", want);
+      std::_Exit(86);
+    }
+  }
+
+  // A crash between the phases of a round's commit leaves <state>.next behind. If the ledger
+  // holds that round's model update and it names the model in <state>.next, the round was
+  // committed: the next state replaces the current one. Otherwise the round never happened for
+  // the ledger: the next state is dropped and the round runs again.
+  Status RecoverState() {
+    const std::string next = cfg.state_file + ".next";
+    if (!std::filesystem::exists(next)) return Status::Ok();
+    GPT probe(cfg.model);
+    OuterNesterov probe_outer(cfg.outer_lr, cfg.outer_momentum);
+    TrainPosition pos;
+    bool committed = false;
+    Hash256 hash;
+    if (LoadCheckpoint(next, CheckpointParts{&probe, {}, &probe_outer}, &pos).ok() &&
+        pos.round >= 1) {
+      hash = ModelHash(*probe);
+      LOCONET_ASSIGN_OR_RETURN(std::vector<ledger::Record> records,
+                               store->ByRound(static_cast<uint64_t>(pos.round - 1)));
+      for (const auto& rec : records) {
+        if (rec.author != id.public_key() || rec.kind != ledger::RecordKind::kModelUpdate) continue;
+        auto body = ledger::ModelUpdateBody::Decode(rec.body);
+        committed = committed || (body.ok() && body->new_hash == hash);
+      }
+    }
+    if (committed) {
+      spdlog::warn("recovering from a crash: round {} is in the ledger; continuing from {}",
+                   pos.round - 1, next);
+      return RenameFile(next, cfg.state_file);
+    }
+    spdlog::warn("recovering from a crash: {} holds a round the ledger never recorded; it runs "
+                 "again",
+                 next);
+    std::error_code ec;
+    std::filesystem::remove(next, ec);
+    if (ec) return Error(Code::kIoError, "cannot remove " + next + ": " + ec.message());
+    return Status::Ok();
+  }
+
   // Broadcasts committed records on the `ledger` topic, so that replicas follow without
   // polling (replica::Follow); a replica that misses one fetches the gap by range.
   void PublishRecords(const std::vector<ledger::Record>& records) {
@@ -523,9 +572,13 @@ struct ValidatorNode::Impl {
     update_msg.set_new_hash(RawString(model_hash));
     for (const auto& k : update_body.accepted) update_msg.add_accepted(Str(k));
 
-    // Persist the model state first, then the round's records in one synced batch.
-    LOCONET_RETURN_IF_ERROR(SaveCheckpoint(cfg.state_file, CheckpointParts{&model, {}, &outer},
+    // The round commits in two phases (docs/operations.md, "Crashes"): the next state is
+    // written beside the current one, the round's records go into the ledger in one synced
+    // batch, then the next state replaces the current one. Init resolves a crash in between.
+    const std::string next_state = cfg.state_file + ".next";
+    LOCONET_RETURN_IF_ERROR(SaveCheckpoint(next_state, CheckpointParts{&model, {}, &outer},
                                            TrainPosition{0, static_cast<int64_t>(round + 1), 0}));
+    CrashPoint("after_state");
     ledger::LedgerWriter writer(store.get(), &id);
     std::vector<ledger::Record> published;  // the round's records, for the `ledger` topic
     auto emit = [&](ledger::RecordKind kind, uint64_t r, Bytes body) {
@@ -565,6 +618,8 @@ struct ValidatorNode::Impl {
       emit(ledger::RecordKind::kReward, round, reward.Encode());
     }
     LOCONET_RETURN_IF_ERROR(writer.Commit());
+    CrashPoint("after_ledger");
+    LOCONET_RETURN_IF_ERROR(RenameFile(next_state, cfg.state_file));
     PublishRecords(published);
 
     Bytes env = sync::SealEnvelope(id, sync::kTagModelUpdate, ToBytes(update_msg.SerializeAsString()));
@@ -619,6 +674,8 @@ struct ValidatorNode::Impl {
       const std::string dir = std::filesystem::path(f).parent_path().string();
       if (!f.empty() && !dir.empty()) LOCONET_RETURN_IF_ERROR(MakeDirs(dir));
     }
+    LOCONET_ASSIGN_OR_RETURN(store, ledger::LedgerStore::Open(cfg.db_dir));
+    LOCONET_RETURN_IF_ERROR(RecoverState());
     if (std::filesystem::exists(cfg.state_file)) {
       TrainPosition pos;
       LOCONET_RETURN_IF_ERROR(
@@ -628,7 +685,6 @@ struct ValidatorNode::Impl {
     }
     RefreshModelCache();
     LoadPayloads();
-    LOCONET_ASSIGN_OR_RETURN(store, ledger::LedgerStore::Open(cfg.db_dir));
     LOCONET_RETURN_IF_ERROR(store->ForEach([this](const ledger::Record& rec) -> Status {
       if (rec.author != id.public_key()) return Status::Ok();
       if (rec.kind == ledger::RecordKind::kRegistration) {

@@ -224,3 +224,43 @@ TEST_CASE("verify finds a head that does not name the last record", "[ledger]") 
   CHECK(s.code() == Code::kCorrupt);
   CHECK(s.message().find("head of " + v.public_key().Short()) != std::string::npos);
 }
+
+TEST_CASE("verify requires each model update to start where the previous one ended",
+          "[ledger]") {
+  auto update = [](uint64_t round, const std::string& from, const std::string& to) {
+    ModelUpdateBody u;
+    u.round = round;
+    u.prev_hash = Blake2b256(from);
+    u.new_hash = Blake2b256(to);
+    return u.Encode();
+  };
+  Identity v = Validator(1);
+  SECTION("an unbroken line verifies, rounds may be skipped") {
+    TempDir dir;
+    std::vector<Record> chain;
+    Chain(v, &chain, RecordKind::kModelUpdate, 0, update(0, "m0", "m1"));
+    Chain(v, &chain, RecordKind::kModelUpdate, 1, update(1, "m1", "m1"));  // nothing accepted
+    Chain(v, &chain, RecordKind::kModelUpdate, 3, update(3, "m1", "m2"));
+    Store(dir / "db", chain);
+    CHECK(VerifyDir(dir / "db").ok());
+  }
+  SECTION("a model change that no record accounts for") {
+    TempDir dir;
+    std::vector<Record> chain;
+    Chain(v, &chain, RecordKind::kModelUpdate, 0, update(0, "m0", "m1"));
+    Chain(v, &chain, RecordKind::kModelUpdate, 2, update(2, "m2", "m3"));  // round 1 lost
+    Store(dir / "db", chain);
+    Status s = VerifyDir(dir / "db");
+    CHECK(s.code() == Code::kCorrupt);
+    CHECK(s.message().find("#1 model_update") != std::string::npos);
+    CHECK(s.message().find("starts from") != std::string::npos);
+  }
+  SECTION("a round that goes backwards") {
+    TempDir dir;
+    std::vector<Record> chain;
+    Chain(v, &chain, RecordKind::kModelUpdate, 5, update(5, "m0", "m1"));
+    Chain(v, &chain, RecordKind::kModelUpdate, 5, update(5, "m1", "m2"));
+    Store(dir / "db", chain);
+    CHECK(VerifyDir(dir / "db").code() == Code::kCorrupt);
+  }
+}
