@@ -7,12 +7,14 @@
 //
 //   compression_bench [--config configs/compression-micro.toml] [--workers 4] [--steps N]
 //                     [--threads N] [--only a,b50,...] [--table FILE] [--svg docs/compression.svg]
-//                     [--warm-steps N [--warm-batch B] [--warm-checkpoint FILE]]
+//                     [--warm-steps N [--warm-batch B] [--warm-checkpoint FILE]] [--lr F]
 //
 // With --warm-steps, every configuration continues one pretrained model instead of starting
 // from scratch (the comparison DiLoCo's paper makes): a single node first trains N steps of
 // batch B (default 16) and saves FILE (default build/warm-start.pt), then each configuration
-// starts from its parameters with a fresh optimizer.
+// starts from its parameters with a fresh optimizer. With --warm-steps 0 and an existing
+// --warm-checkpoint, that checkpoint is reused. --lr overrides the inner peak learning rate of
+// every configuration.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -207,6 +209,8 @@ int main(int argc, char** argv) {
   std::string warm_checkpoint = "build/warm-start.pt";
   int workers = 0, threads = -1;
   int64_t steps = 0, warm_steps = 0, warm_batch = 16;
+  double lr = 0;
+  bool warm_given = false;
   std::vector<std::string> only;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -230,10 +234,13 @@ int main(int argc, char** argv) {
       warm_batch = std::atoll(argv[++i]);
     } else if (a == "--warm-checkpoint" && i + 1 < argc) {
       warm_checkpoint = argv[++i];
+      warm_given = true;
+    } else if (a == "--lr" && i + 1 < argc) {
+      lr = std::atof(argv[++i]);
     } else {
       std::fprintf(stderr, "usage: compression_bench [--config FILE] [--workers M] [--steps N] "
                            "[--threads N] [--only a,b50,...] [--table FILE] [--svg FILE] "
-                           "[--warm-steps N [--warm-batch B] [--warm-checkpoint FILE]]\n");
+                           "[--warm-steps N [--warm-batch B] [--warm-checkpoint FILE]] [--lr F]\n");
       return 2;
     }
   }
@@ -247,6 +254,7 @@ int main(int argc, char** argv) {
   if (workers > 0) base.workers = workers;
   if (steps > 0) base.steps = steps;
   if (threads >= 0) base.threads = threads;
+  if (lr > 0) base.schedule.peak = lr;
   base.checkpoint_path.clear();
   spdlog::set_level(spdlog::level::warn);
 
@@ -271,6 +279,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, " held-out loss %.4f, %.0f s\n", warm_loss,
                  std::chrono::duration<double>(Clock::now() - start).count());
     base.init_from = warm_checkpoint;
+  } else if (warm_given) {
+    base.init_from = warm_checkpoint;  // reuse a pretrained checkpoint
   }
 
   std::vector<Outcome> rows;
@@ -302,14 +312,19 @@ int main(int argc, char** argv) {
   out << "## Communication versus quality (" << base.model.name << ", " << base.workers
       << " workers, " << base.steps << " steps x batch " << base.batch << " x context "
       << base.model.context << " per worker: "
-      << base.workers * base.steps * base.batch * base.model.context << " training tokens each";
-  if (warm_steps > 0) {
-    char warm[200];
-    std::snprintf(warm, sizeof warm,
-                  "; warm-started from one model pretrained for %lld steps of batch %lld, "
-                  "held-out loss %.4f",
-                  static_cast<long long>(warm_steps), static_cast<long long>(warm_batch),
-                  warm_loss);
+      << base.workers * base.steps * base.batch * base.model.context
+      << " training tokens each, inner peak lr " << base.schedule.peak;
+  if (!base.init_from.empty()) {
+    char warm[300];
+    if (warm_steps > 0) {
+      std::snprintf(warm, sizeof warm,
+                    "; warm-started from one model pretrained for %lld steps of batch %lld, "
+                    "held-out loss %.4f",
+                    static_cast<long long>(warm_steps), static_cast<long long>(warm_batch),
+                    warm_loss);
+    } else {
+      std::snprintf(warm, sizeof warm, "; warm-started from %s", base.init_from.c_str());
+    }
     out << warm;
   }
   out << ")\n\n" << Table(rows, sync);
@@ -331,7 +346,7 @@ int main(int argc, char** argv) {
   if (!svg_path.empty()) {
     std::ofstream svg(svg_path);
     svg << Plot(rows, "micro, " + std::to_string(base.workers) + " workers, equal tokens" +
-                          (warm_steps > 0 ? ", warm-started" : "") +
+                          (base.init_from.empty() ? "" : ", warm-started") +
                           ": held-out loss vs update bytes per worker");
     if (!svg.good()) {
       std::fprintf(stderr, "compression_bench: could not write %s\n", svg_path.c_str());
