@@ -29,7 +29,9 @@ constexpr const char* kByRoundCf = "by_round";
 constexpr const char* kByMinerCf = "by_miner";
 constexpr const char* kMetaCf = "meta";
 constexpr const char* kFormatKey = "format";
-constexpr const char* kFormatValue = "loconet.ledger.v1";
+// v2: score entries carry the assigned-data average (data_ppb). A v1 ledger is refused rather
+// than misread.
+constexpr const char* kFormatValue = "loconet.ledger.v2";
 constexpr const char* kHeadPrefix = "head";
 constexpr size_t kKeyBytes = 32;
 constexpr size_t kRecordKeyBytes = kKeyBytes + 8;
@@ -233,7 +235,8 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::Open(const std::string& dir, b
     return store->IoError("cannot read the format marker", s.ToString());
   } else if (format != kFormatValue) {
     return store->CorruptError("format marker \"" + format.substr(0, 64) + "\" is not \"" +
-                               kFormatValue + "\"");
+                               kFormatValue + "\" (written by another loconet version; "
+                               "this build reads only its own)");
   }
   return store;
 }
