@@ -18,7 +18,6 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 namespace {
 
 constexpr uint32_t kMaxChunk = 1u << 24;
-constexpr size_t kMaxValues = size_t{1} << 60;
 
 // Raw little-endian IEEE floats.
 class Fp32Codec final : public Codec {
@@ -32,11 +31,7 @@ class Fp32Codec final : public Codec {
   }
 
   Status Decode(const uint8_t* data, size_t size, size_t n, float* out) const override {
-    if (n >= kMaxValues || size != n * sizeof(float)) {
-      return Error(Code::kDecodeError, "fp32: " + std::to_string(size) + " bytes for " +
-                                           std::to_string(n) + " values, expected " +
-                                           std::to_string(n * sizeof(float)));
-    }
+    LOCONET_RETURN_IF_ERROR(CheckEncodedSize(size, n));
     if (n > 0) std::memcpy(out, data, size);
     for (size_t i = 0; i < n; ++i) {
       if (!std::isfinite(out[i])) {
@@ -90,11 +85,7 @@ class Int8Codec final : public Codec {
   }
 
   Status Decode(const uint8_t* data, size_t size, size_t n, float* out) const override {
-    if (n >= kMaxValues || size != MaxEncodedSize(n)) {
-      return Error(Code::kDecodeError, "int8: " + std::to_string(size) + " bytes for " +
-                                           std::to_string(n) + " values, expected " +
-                                           std::to_string(n >= kMaxValues ? 0 : MaxEncodedSize(n)));
-    }
+    LOCONET_RETURN_IF_ERROR(CheckEncodedSize(size, n));
     const uint8_t* p = data;
     for (size_t begin = 0; begin < n; begin += chunk_) {
       size_t len = std::min<size_t>(chunk_, n - begin);
@@ -138,6 +129,15 @@ class Int8Codec final : public Codec {
 };
 
 }  // namespace
+
+Status Codec::CheckEncodedSize(size_t size, size_t n) const {
+  constexpr size_t kMaxValues = size_t{1} << 60;
+  if (n < kMaxValues && size == MaxEncodedSize(n)) return Status::Ok();
+  const size_t expected = n >= kMaxValues ? 0 : MaxEncodedSize(n);
+  return Error(Code::kDecodeError, spec_.name + ": " + std::to_string(size) + " bytes for " +
+                                       std::to_string(n) + " values, expected " +
+                                       std::to_string(expected));
+}
 
 Status CodecSpec::Validate() const {
   auto bad = [this](const std::string& what) {

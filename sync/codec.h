@@ -81,6 +81,9 @@ class Codec {
 
  protected:
   explicit Codec(CodecSpec spec) : spec_(std::move(spec)) {}
+  // The first check of every fixed-size decoder: exactly MaxEncodedSize(n) bytes for n values,
+  // n below 2^60 (so that size arithmetic cannot overflow). kDecodeError naming the codec.
+  Status CheckEncodedSize(size_t size, size_t n) const;
 
  private:
   CodecSpec spec_;

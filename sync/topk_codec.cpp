@@ -12,8 +12,6 @@ namespace loconet::sync {
 
 namespace {
 
-constexpr size_t kMaxValues = size_t{1} << 60;
-
 // Appends bit fields least-significant bit first into a buffer the caller sized exactly.
 class BitWriter {
  public:
@@ -158,11 +156,7 @@ class TopkCodec final : public Codec {
   }
 
   Status Decode(const uint8_t* data, size_t size, size_t n, float* out) const override {
-    if (n >= kMaxValues || size != MaxEncodedSize(n)) {
-      return Error(Code::kDecodeError, "topk: " + std::to_string(size) + " bytes for " +
-                                           std::to_string(n) + " values, expected " +
-                                           std::to_string(n >= kMaxValues ? 0 : MaxEncodedSize(n)));
-    }
+    LOCONET_RETURN_IF_ERROR(CheckEncodedSize(size, n));
     const uint8_t* p = data;
     const int32_t code_span = int32_t{1} << bits_;
     const int32_t most_negative = -(code_span / 2);
