@@ -1,4 +1,5 @@
 #include "sync/codec.h"
+#include "tests/sync/codec_fixture.h"
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -9,6 +10,8 @@
 
 using namespace loconet;
 using namespace loconet::sync;
+using loconet::sync::testing::FeedbackErrors;
+using loconet::sync::testing::RandomValues;
 
 namespace {
 
@@ -19,16 +22,6 @@ std::unique_ptr<Codec> Make(const std::string& name, uint32_t chunk = 64) {
   auto codec = MakeCodec(spec);
   REQUIRE(codec.ok());
   return std::move(codec).value();
-}
-
-// Normal values whose magnitude changes by orders of magnitude along the array, so chunks get
-// very different scales.
-std::vector<float> RandomValues(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> x(n);
-  for (size_t i = 0; i < n; ++i) x[i] = normal(rng) * std::pow(10.0f, float(i % 7) - 3.0f);
-  return x;
 }
 
 void PutF32(Bytes* b, size_t at, float v) { std::memcpy(b->data() + at, &v, 4); }
@@ -197,27 +190,7 @@ TEST_CASE("error feedback with int8: the sum of what was sent tracks the sum of 
           "[sync]") {
   auto codec = Make(kCodecInt8, 128);
   std::vector<float> delta = RandomValues(1000, 7);
-  ErrorFeedback ef(1.0);
-  std::vector<double> sent(delta.size(), 0.0);
-  std::vector<float> decoded(delta.size());
-  double delta_norm = 0;
-  for (float d : delta) delta_norm += double(d) * d;
-  delta_norm = std::sqrt(delta_norm);
-  auto relative_error = [&](int rounds) {
-    double err = 0;
-    for (size_t i = 0; i < delta.size(); ++i) {
-      double diff = sent[i] - double(rounds) * delta[i];
-      err += diff * diff;
-    }
-    return std::sqrt(err) / (rounds * delta_norm);
-  };
-  std::vector<double> errors;
-  for (int round = 1; round <= 200; ++round) {
-    Bytes c = ef.Compress(0, delta.data(), delta.size(), *codec);
-    REQUIRE(codec->Decode(c.data(), c.size(), decoded.size(), decoded.data()).ok());
-    for (size_t i = 0; i < delta.size(); ++i) sent[i] += decoded[i];
-    if (round == 1 || round == 10 || round == 200) errors.push_back(relative_error(round));
-  }
+  const std::vector<double> errors = FeedbackErrors(*codec, delta, {1, 10, 200});
   INFO("relative errors after 1, 10, 200 rounds: " << errors[0] << " " << errors[1] << " "
                                                    << errors[2]);
   CHECK(errors[0] > 0);

@@ -11,9 +11,12 @@
 #include <vector>
 
 #include "sync/codec.h"
+#include "tests/sync/codec_fixture.h"
 
 using namespace loconet;
 using namespace loconet::sync;
+using loconet::sync::testing::FeedbackErrors;
+using loconet::sync::testing::RandomValues;
 
 namespace {
 
@@ -29,14 +32,6 @@ std::unique_ptr<Codec> MakeTopk(uint32_t chunk, double fraction, uint32_t bits) 
 }
 
 // Normal values whose magnitude changes by orders of magnitude along the array.
-std::vector<float> RandomValues(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> x(n);
-  for (size_t i = 0; i < n; ++i) x[i] = normal(rng) * std::pow(10.0f, float(i % 7) - 3.0f);
-  return x;
-}
-
 // One chunk as read back from the wire layout of docs/protocol.md, independently of the codec.
 struct WireChunk {
   size_t begin = 0, len = 0, offset = 0, bytes = 0;
@@ -324,27 +319,7 @@ TEST_CASE("error feedback with topk: the sum of what was sent tracks the sum of 
   for (uint32_t bits : {2u, 8u}) {
     auto codec = MakeTopk(256, 0.015, bits);
     std::vector<float> delta = RandomValues(2048, 70);
-    ErrorFeedback ef(1.0);
-    std::vector<double> sent(delta.size(), 0.0);
-    std::vector<float> decoded(delta.size());
-    double delta_norm = 0;
-    for (float d : delta) delta_norm += double(d) * d;
-    delta_norm = std::sqrt(delta_norm);
-    auto relative_error = [&](int rounds) {
-      double err = 0;
-      for (size_t i = 0; i < delta.size(); ++i) {
-        double diff = sent[i] - double(rounds) * delta[i];
-        err += diff * diff;
-      }
-      return std::sqrt(err) / (rounds * delta_norm);
-    };
-    std::vector<double> errors;
-    for (int round = 1; round <= 2000; ++round) {
-      Bytes c = ef.Compress(0, delta.data(), delta.size(), *codec);
-      REQUIRE(codec->Decode(c.data(), c.size(), decoded.size(), decoded.data()).ok());
-      for (size_t i = 0; i < delta.size(); ++i) sent[i] += decoded[i];
-      if (round == 1 || round == 100 || round == 2000) errors.push_back(relative_error(round));
-    }
+    const std::vector<double> errors = FeedbackErrors(*codec, delta, {1, 100, 2000});
     INFO("bits " << bits << ": relative errors after 1, 100, 2000 rounds: " << errors[0] << " "
                  << errors[1] << " " << errors[2]);
     CHECK(errors[0] > 0.5);
