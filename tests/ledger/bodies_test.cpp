@@ -6,8 +6,7 @@
 
 using namespace loconet;
 using namespace loconet::ledger;
-using loconet::ledger::testing::Miner;
-using loconet::ledger::testing::Score;
+using namespace loconet::ledger::testing;
 
 namespace {
 

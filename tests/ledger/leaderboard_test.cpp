@@ -11,12 +11,7 @@
 
 using namespace loconet;
 using namespace loconet::ledger;
-using loconet::ledger::testing::Chain;
-using loconet::ledger::testing::Miner;
-using loconet::ledger::testing::Registration;
-using loconet::ledger::testing::Score;
-using loconet::ledger::testing::Scores;
-using loconet::ledger::testing::Validator;
+using namespace loconet::ledger::testing;
 using loconet::testing::TempDir;
 
 namespace {

@@ -10,9 +10,7 @@
 
 using namespace loconet;
 using namespace loconet::ledger;
-using loconet::ledger::testing::Miner;
-using loconet::ledger::testing::Score;
-using loconet::ledger::testing::Scores;
+using namespace loconet::ledger::testing;
 
 namespace {
 
