@@ -34,10 +34,23 @@ static TrainOptions NanoOptions(const std::string& data_dir) {
   return o;
 }
 
+// A synthetic corpus written into `dir`, and NanoOptions over it.
+static TrainOptions NanoCorpus(const TempDir& dir) {
+  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
+  return NanoOptions(dir.path());
+}
+
+// The same, as a DiLoCo simulation of `workers` workers with H = local_steps.
+static TrainOptions NanoDiLoCo(const TempDir& dir, int workers, int64_t local_steps) {
+  TrainOptions o = NanoCorpus(dir);
+  o.workers = workers;
+  o.local_steps = local_steps;
+  return o;
+}
+
 TEST_CASE("a short training run lowers the held-out loss", "[trainer]") {
   TempDir dir;
-  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
-  auto summary = RunTraining(NanoOptions(dir.path()));
+  auto summary = RunTraining(NanoCorpus(dir));
   REQUIRE(summary.ok());
   REQUIRE(summary->curve.size() >= 2);
   CHECK(summary->curve.back().heldout_loss < summary->curve.front().heldout_loss - 1.0);
@@ -46,8 +59,7 @@ TEST_CASE("a short training run lowers the held-out loss", "[trainer]") {
 
 TEST_CASE("resuming from a checkpoint reproduces an uninterrupted run exactly", "[trainer]") {
   TempDir dir;
-  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
-  TrainOptions straight = NanoOptions(dir.path());
+  TrainOptions straight = NanoCorpus(dir);
   straight.steps = 40;
   auto full = RunTraining(straight);
   REQUIRE(full.ok());
@@ -70,8 +82,7 @@ TEST_CASE("resuming from a checkpoint reproduces an uninterrupted run exactly", 
 TEST_CASE("a warm start begins where the checkpoint's model left off, in every mode",
           "[trainer]") {
   TempDir dir;
-  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
-  TrainOptions pre = NanoOptions(dir.path());
+  TrainOptions pre = NanoCorpus(dir);
   pre.checkpoint_path = dir / "pre.pt";
   auto trained = RunTraining(pre);
   REQUIRE(trained.ok());
@@ -104,10 +115,7 @@ TEST_CASE("a warm start begins where the checkpoint's model left off, in every m
 
 TEST_CASE("two simulated DiLoCo workers lower the held-out loss", "[trainer]") {
   TempDir dir;
-  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
-  TrainOptions o = NanoOptions(dir.path());
-  o.workers = 2;
-  o.local_steps = 10;
+  TrainOptions o = NanoDiLoCo(dir, 2, 10);
   o.steps = 50;
   o.eval_every = 10;
   auto summary = RunTraining(o);
@@ -119,10 +127,7 @@ TEST_CASE("two simulated DiLoCo workers lower the held-out loss", "[trainer]") {
 
 TEST_CASE("a DiLoCo simulation resumes exactly at a round boundary", "[trainer]") {
   TempDir dir;
-  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
-  TrainOptions o = NanoOptions(dir.path());
-  o.workers = 2;
-  o.local_steps = 5;
+  TrainOptions o = NanoDiLoCo(dir, 2, 5);
   o.steps = 20;
   auto full = RunTraining(o);
   REQUIRE(full.ok());
@@ -138,10 +143,7 @@ TEST_CASE("a DiLoCo simulation resumes exactly at a round boundary", "[trainer]"
 
 TEST_CASE("DiLoCo with the fp32 codec counts 4 bytes per parameter per round", "[trainer]") {
   TempDir dir;
-  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
-  TrainOptions o = NanoOptions(dir.path());
-  o.workers = 2;
-  o.local_steps = 10;
+  TrainOptions o = NanoDiLoCo(dir, 2, 10);
   o.steps = 30;
   auto summary = RunTraining(o);
   REQUIRE(summary.ok());
@@ -151,10 +153,7 @@ TEST_CASE("DiLoCo with the fp32 codec counts 4 bytes per parameter per round", "
 TEST_CASE("int8 and top-k DiLoCo lower the held-out loss and send fewer bytes than fp32",
           "[trainer]") {
   TempDir dir;
-  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
-  TrainOptions o = NanoOptions(dir.path());
-  o.workers = 2;
-  o.local_steps = 10;
+  TrainOptions o = NanoDiLoCo(dir, 2, 10);
   o.steps = 50;
   auto fp32 = RunTraining(o);
   REQUIRE(fp32.ok());
@@ -182,10 +181,7 @@ TEST_CASE("int8 and top-k DiLoCo lower the held-out loss and send fewer bytes th
 TEST_CASE("a DiLoCo simulation with a lossy codec resumes exactly, error feedback included",
           "[trainer]") {
   TempDir dir;
-  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
-  TrainOptions o = NanoOptions(dir.path());
-  o.workers = 2;
-  o.local_steps = 5;
+  TrainOptions o = NanoDiLoCo(dir, 2, 5);
   o.steps = 20;
   o.codec.name = sync::kCodecInt8;
   o.codec.chunk = 64;
@@ -205,8 +201,7 @@ TEST_CASE("a DiLoCo simulation with a lossy codec resumes exactly, error feedbac
 TEST_CASE("synchronous data parallel matches one model on the workers' combined batch",
           "[trainer]") {
   TempDir dir;
-  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
-  TrainOptions one = NanoOptions(dir.path());
+  TrainOptions one = NanoCorpus(dir);
   one.steps = 20;
   one.batch = 8;
   one.eval_batches = 4;
@@ -253,8 +248,7 @@ TEST_CASE("a non-finite loss stops the step before any state changes", "[trainer
 TEST_CASE("a training run that hits a non-finite loss keeps the previous checkpoint",
           "[trainer]") {
   TempDir dir;
-  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
-  TrainOptions o = NanoOptions(dir.path());
+  TrainOptions o = NanoCorpus(dir);
   o.steps = 10;
   o.checkpoint_path = dir / "ckpt.pt";
   REQUIRE(RunTraining(o).ok());
@@ -285,8 +279,7 @@ TEST_CASE("a damaged checkpoint is refused with its path", "[trainer]") {
 
 TEST_CASE("safetensors export has a valid header and the exact parameter bytes", "[trainer]") {
   TempDir dir;
-  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
-  TrainOptions o = NanoOptions(dir.path());
+  TrainOptions o = NanoCorpus(dir);
   o.steps = 2;
   o.checkpoint_path = dir / "ckpt.pt";
   REQUIRE(RunTraining(o).ok());
