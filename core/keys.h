@@ -24,6 +24,11 @@ struct PublicKey {
 
 Result<PublicKey> ParsePublicKey(const std::string& hex);
 
+// The 32 raw bytes as a string (protobuf `bytes` fields, map keys).
+inline std::string RawString(const PublicKey& k) {
+  return std::string(reinterpret_cast<const char*>(k.bytes.data()), k.bytes.size());
+}
+
 using Signature = std::array<uint8_t, 64>;
 
 // X25519 keys for ZeroMQ's CURVE encryption (sync/transport.h), derived from ed25519 keys with

@@ -40,7 +40,7 @@ Result<proto::LedgerRecords> FetchRange(sync::DealerClient& client, const Identi
                                         uint64_t from, const SyncOptions& o) {
   proto::Request req;
   proto::LedgerRangeRequest* range = req.mutable_ledger();
-  range->set_author(std::string(reinterpret_cast<const char*>(author.bytes.data()), 32));
+  range->set_author(RawString(author));
   range->set_from_height(from);
   range->set_max_records(o.batch);
   LOCONET_ASSIGN_OR_RETURN(Bytes body, sync::SerializeProto(req));

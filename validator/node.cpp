@@ -50,10 +50,6 @@ namespace {
 
 constexpr size_t kCheckpointChunkBytes = 1u << 20;
 
-std::string Str(const PublicKey& k) {
-  return std::string(reinterpret_cast<const char*>(k.bytes.data()), k.bytes.size());
-}
-
 Bytes ToBytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
 std::vector<torch::Tensor> BlocksToTensors(BlockLoader& loader, uint32_t batches, int64_t width) {
@@ -152,7 +148,7 @@ struct ValidatorNode::Impl {
     auto env = sync::OpenEnvelope(request.data(), request.size(), cfg.max_request_bytes,
                                   sync::kTagRequest);
     if (!env.ok()) return Reply(env.status().code(), env.status().message());
-    if (!key_limit.Take(Str(env->sender))) {
+    if (!key_limit.Take(RawString(env->sender))) {
       flooded.insert(env->sender);
       return Reply(Code::kRateLimited, "more than " + std::to_string(cfg.max_messages_per_second) +
                                            " messages per second from this key");
@@ -570,7 +566,7 @@ struct ValidatorNode::Impl {
     update_msg.set_round(round);
     update_msg.set_prev_hash(RawString(prev_hash));
     update_msg.set_new_hash(RawString(model_hash));
-    for (const auto& k : update_body.accepted) update_msg.add_accepted(Str(k));
+    for (const auto& k : update_body.accepted) update_msg.add_accepted(RawString(k));
 
     // The round commits in two phases (docs/operations.md, "Crashes"): the next state is
     // written beside the current one, the round's records go into the ledger in one synced
