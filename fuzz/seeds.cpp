@@ -188,6 +188,9 @@ void LedgerSeeds(const Identity& id) {
   round.codec = "topk";
   round.local_steps = 30;
   round.deadline_ms = 1700000000000;
+  round.score_cap_ppb = 50000000;
+  round.ema_alpha_ppb = 300000000;
+  round.data_alpha_ppb = 300000000;
   bodies.emplace_back(ledger::RecordKind::kRound, round.Encode());
   ledger::ScoresBody scores;
   scores.round = 4;

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "ledger/score_rules.h"
+
 namespace loconet::ledger {
 
 namespace {
@@ -10,7 +12,6 @@ __extension__ typedef unsigned __int128 U128;  // -Wpedantic: a GCC/Clang extens
 
 constexpr size_t kKeyBytes = 32;
 constexpr size_t kScoreEntryBytes = kKeyBytes + 2 + 8 + 8 + 8 + 8 + 4;
-constexpr int64_t kPpbOne = 1000000000;
 constexpr size_t kRewardEntryBytes = kKeyBytes + 8;
 
 void PutKey(ByteWriter* w, const PublicKey& k) { w->Raw(k.bytes.data(), k.bytes.size()); }
@@ -129,7 +130,8 @@ Result<RegistrationBody> RegistrationBody::Decode(const Bytes& b) {
 }
 
 // ---- RoundBody: u64 round || base(32) || seed(32) || commit(32) || u32 len || codec ||
-//      u32 local_steps || i64 deadline_ms
+//      u32 local_steps || i64 deadline_ms || i64 score_cap_ppb || i64 ema_alpha_ppb ||
+//      i64 data_alpha_ppb
 
 Bytes RoundBody::Encode() const {
   ByteWriter w;
@@ -140,6 +142,9 @@ Bytes RoundBody::Encode() const {
   w.Blob(codec);
   w.U32(local_steps);
   w.I64(deadline_ms);
+  w.I64(score_cap_ppb);
+  w.I64(ema_alpha_ppb);
+  w.I64(data_alpha_ppb);
   return w.Take();
 }
 
@@ -153,10 +158,22 @@ Result<RoundBody> RoundBody::Decode(const Bytes& b) {
   r.Blob(&body.codec, kMaxCodecBytes);
   r.U32(&body.local_steps);
   r.I64(&body.deadline_ms);
+  r.I64(&body.score_cap_ppb);
+  r.I64(&body.ema_alpha_ppb);
+  r.I64(&body.data_alpha_ppb);
   LOCONET_RETURN_IF_ERROR(r.Finish("round body"));
   if (body.codec.empty()) return DecodeError("round body", "empty codec name");
   for (char c : body.codec) {
     if (c < 0x21 || c > 0x7e) return DecodeError("round body", "codec name is not printable");
+  }
+  const std::pair<const char*, int64_t> params[] = {{"score_cap_ppb", body.score_cap_ppb},
+                                                    {"ema_alpha_ppb", body.ema_alpha_ppb},
+                                                    {"data_alpha_ppb", body.data_alpha_ppb}};
+  for (const auto& [name, value] : params) {
+    if (value < 0 || value > kPpbOne) {
+      return DecodeError("round body",
+                         std::string(name) + " " + std::to_string(value) + " is outside [0, 1e9]");
+    }
   }
   return body;
 }
@@ -198,6 +215,10 @@ Result<ScoresBody> ScoresBody::Decode(const Bytes& b) {
     r.I64(&e.ema_ppb);
     r.I64(&e.data_ppb);
     r.U32(&e.receipt_order);
+    if (e.improvement_ppb < -kPpbOne || e.improvement_ppb > kPpbOne) {
+      return DecodeError("scores body",
+                         "entry " + std::to_string(i) + " has an improvement outside [-1, 1]");
+    }
     if (e.data_ppb < -kPpbOne || e.data_ppb > kPpbOne) {
       return DecodeError("scores body", "entry " + std::to_string(i) +
                                             " has a data-check average outside [-1, 1]");

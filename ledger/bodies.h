@@ -47,7 +47,9 @@ struct RegistrationBody {
   static Result<RegistrationBody> Decode(const Bytes& b);
 };
 
-// A round was announced. `codec` is 1 to kMaxCodecBytes of printable ASCII (0x21-0x7e).
+// A round was announced, with the parameters its scores follow (ledger/score_rules.h), so that
+// anyone can recompute them. `codec` is 1 to kMaxCodecBytes of printable ASCII (0x21-0x7e);
+// score_cap_ppb, ema_alpha_ppb and data_alpha_ppb each lie in [0, 1e9].
 struct RoundBody {
   uint64_t round = 0;
   Hash256 base_hash;    // hash of the model every miner trains from
@@ -55,16 +57,23 @@ struct RoundBody {
   Hash256 eval_commit;  // BLAKE2b-256 of the held-out secret revealed later (RevealBody)
   std::string codec;
   uint32_t local_steps = 0;
-  int64_t deadline_ms = 0;  // Unix milliseconds
+  int64_t deadline_ms = 0;     // Unix milliseconds
+  int64_t score_cap_ppb = 0;   // highest improvement credited in one round (ScorePpb's cap)
+  int64_t ema_alpha_ppb = 0;   // weight of this round's score in the score EMA (NextEmaPpb)
+  int64_t data_alpha_ppb = 0;  // weight of this round's data verdict in data_ppb (NextDataPpb)
 
   Bytes Encode() const;
   static Result<RoundBody> Decode(const Bytes& b);
 };
 
+// One miner's result of one round. An entry follows from the round's RoundBody and the same
+// miner's entry in the author's previous scores record by the rules in ledger/score_rules.h;
+// the decoder checks only the ranges noted here.
 struct ScoreEntry {
   PublicKey miner;
   uint16_t reason = 0;          // numeric loconet::Code; 0 = accepted
-  int64_t improvement_ppb = 0;  // held-out relative improvement this round x 1e9, may be < 0
+  int64_t improvement_ppb = 0;  // held-out relative improvement this round x 1e9, clamped to
+                                // [-1e9, 1e9] (ClampImprovementPpb)
   int64_t score_ppb = 0;        // this round's score x 1e9 after gates and caps, >= 0
   int64_t ema_ppb = 0;          // the miner's EMA score after this round x 1e9
   int64_t data_ppb = 0;         // EMA of the assigned-data verdict after this round x 1e9,

@@ -22,7 +22,9 @@ std::string BodySummary(const Record& rec) {
       if (!b.ok()) break;
       return "round " + std::to_string(b->round) + " base " + Short(b->base_hash) + " codec " +
              b->codec + " H=" + std::to_string(b->local_steps) + " deadline " +
-             std::to_string(b->deadline_ms);
+             std::to_string(b->deadline_ms) + " cap " + std::to_string(b->score_cap_ppb) +
+             " ema_alpha " + std::to_string(b->ema_alpha_ppb) + " data_alpha " +
+             std::to_string(b->data_alpha_ppb);
     }
     case RecordKind::kScores: {
       auto b = ScoresBody::Decode(rec.body);
@@ -71,7 +73,10 @@ nlohmann::json BodyJson(const Record& rec) {
               {"eval_commit", b->eval_commit.Hex()},
               {"codec", b->codec},
               {"local_steps", b->local_steps},
-              {"deadline_ms", b->deadline_ms}};
+              {"deadline_ms", b->deadline_ms},
+              {"score_cap_ppb", b->score_cap_ppb},
+              {"ema_alpha_ppb", b->ema_alpha_ppb},
+              {"data_alpha_ppb", b->data_alpha_ppb}};
     }
     case RecordKind::kScores: {
       auto b = ScoresBody::Decode(rec.body);

@@ -29,9 +29,10 @@ constexpr const char* kByRoundCf = "by_round";
 constexpr const char* kByMinerCf = "by_miner";
 constexpr const char* kMetaCf = "meta";
 constexpr const char* kFormatKey = "format";
-// v2: score entries carry the assigned-data average (data_ppb). A v1 ledger is refused rather
-// than misread.
-constexpr const char* kFormatValue = "loconet.ledger.v2";
+// v2: score entries carry the assigned-data average (data_ppb). v3: round bodies carry the
+// round's score parameters and improvements lie in [-1e9, 1e9]. An older ledger is refused
+// rather than misread.
+constexpr const char* kFormatValue = "loconet.ledger.v3";
 constexpr const char* kHeadPrefix = "head";
 constexpr size_t kKeyBytes = 32;
 constexpr size_t kRecordKeyBytes = kKeyBytes + 8;
@@ -235,7 +236,8 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::Open(const std::string& dir, b
     return store->IoError("cannot read the format marker", s.ToString());
   } else if (format != kFormatValue) {
     return store->CorruptError("format marker \"" + format.substr(0, 64) + "\" is not \"" +
-                               kFormatValue + "\" (written by another loconet version; "
+                               kFormatValue +
+                               "\" (written by another loconet version; "
                                "this build reads only its own)");
   }
   return store;

@@ -19,6 +19,9 @@ RoundBody SampleRound() {
   b.codec = "topk8";
   b.local_steps = 50;
   b.deadline_ms = 1700000060000;
+  b.score_cap_ppb = 50000000;
+  b.ema_alpha_ppb = 300000000;
+  b.data_alpha_ppb = 250000000;
   return b;
 }
 
@@ -103,6 +106,41 @@ TEST_CASE("decoded bodies keep every field", "[ledger]") {
   CHECK(r->local_steps == 50);
   CHECK(r->deadline_ms == 1700000060000);
   CHECK(r->eval_commit == Blake2b256(std::string("secret")));
+  CHECK(r->score_cap_ppb == 50000000);
+  CHECK(r->ema_alpha_ppb == 300000000);
+  CHECK(r->data_alpha_ppb == 250000000);
+}
+
+TEST_CASE("a round body's score parameters outside [0, 1e9] are rejected", "[ledger]") {
+  for (int64_t RoundBody::*field :
+       {&RoundBody::score_cap_ppb, &RoundBody::ema_alpha_ppb, &RoundBody::data_alpha_ppb}) {
+    for (int64_t bad : {int64_t{-1}, int64_t{1000000001}, INT64_MIN, INT64_MAX}) {
+      RoundBody b = SampleRound();
+      b.*field = bad;
+      auto r = RoundBody::Decode(b.Encode());
+      CHECK(r.status().code() == Code::kDecodeError);
+      CHECK(r.status().message().find("outside [0, 1e9]") != std::string::npos);
+    }
+    for (int64_t edge : {int64_t{0}, int64_t{1000000000}}) {
+      RoundBody b = SampleRound();
+      b.*field = edge;
+      CHECK(RoundBody::Decode(b.Encode()).ok());
+    }
+  }
+}
+
+TEST_CASE("an improvement outside [-1, 1] is rejected", "[ledger]") {
+  for (int64_t bad : {int64_t{1000000001}, int64_t{-1000000001}, INT64_MIN, INT64_MAX}) {
+    ScoresBody b = SampleScores();
+    b.entries[1].improvement_ppb = bad;
+    auto r = ScoresBody::Decode(b.Encode());
+    CHECK(r.status().code() == Code::kDecodeError);
+    CHECK(r.status().message().find("entry 1 has an improvement outside") != std::string::npos);
+  }
+  ScoresBody edge = SampleScores();
+  edge.entries[0].improvement_ppb = 1000000000;
+  edge.entries[2].improvement_ppb = -1000000000;
+  CHECK(ScoresBody::Decode(edge.Encode()).ok());
 }
 
 TEST_CASE("a data-check average outside [-1, 1] is rejected", "[ledger]") {

@@ -264,13 +264,13 @@ TEST_CASE("a ledger of another format version is refused when opened, naming bot
           "[ledger]") {
   TempDir dir;
   Store(dir / "db", GoodChain(Validator(1)));
-  const std::string old_format = "loconet.ledger.v1";
+  const std::string old_format = "loconet.ledger.v2";
   const Bytes value(old_format.begin(), old_format.end());
   Tamper(dir / "db", "format", &value, kMeta);
   for (bool read_only : {false, true}) {
     auto store = LedgerStore::Open(dir / "db", read_only);
     CHECK(store.status().code() == Code::kCorrupt);
-    CHECK(store.status().message().find("loconet.ledger.v1") != std::string::npos);
     CHECK(store.status().message().find("loconet.ledger.v2") != std::string::npos);
+    CHECK(store.status().message().find("loconet.ledger.v3") != std::string::npos);
   }
 }
