@@ -67,8 +67,8 @@ struct RoundBody {
 };
 
 // One miner's result of one round. An entry follows from the round's RoundBody and the same
-// miner's entry in the author's previous scores record by the rules in ledger/score_rules.h;
-// the decoder checks only the ranges noted here.
+// miner's entry in the author's previous scores record by the rules in ledger/score_rules.h
+// (VerifyLedger checks them); the decoder checks only the ranges noted here.
 struct ScoreEntry {
   PublicKey miner;
   uint16_t reason = 0;          // numeric loconet::Code; 0 = accepted
