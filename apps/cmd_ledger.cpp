@@ -1,9 +1,12 @@
+#include <algorithm>
 #include <cctype>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <utility>
 
 #include "apps/commands.h"
 #include "apps/stop.h"
@@ -56,15 +59,20 @@ void RegisterLedger(CLI::App& app, int* exit_code) {
   ledger_cmd->require_subcommand(1);
 
   auto* verify = ledger_cmd->add_subcommand(
-      "verify", "Re-check every signature, hash link, body and reward record");
+      "verify", "Re-check every signature, hash link, body, reveal, score and reward record");
   struct VerifyArgs {
     std::string db;
     uint64_t epoch_rounds = 0;
+    size_t max_faults = 20;
   };
   auto va = std::make_shared<VerifyArgs>();
   verify->add_option("--db", va->db, "Ledger directory")->required();
   verify->add_option("--epoch-rounds", va->epoch_rounds,
                      "Rounds per reward epoch; when given, every reward must span exactly this");
+  verify
+      ->add_option("--max-faults", va->max_faults,
+                   "List at most this many failing records (0: all)")
+      ->capture_default_str();
   verify->callback([=] {
     auto store = ledger::LedgerStore::Open(va->db, /*read_only=*/true);
     if (!store.ok()) {
@@ -72,7 +80,24 @@ void RegisterLedger(CLI::App& app, int* exit_code) {
       return;
     }
     ledger::LedgerSummary summary;
-    Status s = ledger::VerifyLedger(**store, va->epoch_rounds, &summary);
+    auto faults = ledger::FindFaults(**store, va->epoch_rounds, &summary);
+    if (!faults.ok()) {
+      *exit_code = Fail("ledger verify", faults.status());
+      return;
+    }
+    if (!faults->empty()) {
+      const size_t n = faults->size();
+      const size_t shown = va->max_faults == 0 ? n : std::min(n, va->max_faults);
+      for (size_t i = 0; i < shown; ++i) {
+        std::cerr << "loconet ledger verify: " << (*faults)[i].ToStatus().ToString() << "\n";
+      }
+      if (shown < n) std::cerr << "loconet ledger verify: ... and " << n - shown << " more\n";
+      std::cerr << "loconet ledger verify: " << n << (n == 1 ? " record fails" : " records fail")
+                << " verification (`loconet ledger show` marks them)\n";
+      *exit_code = 1;
+      return;
+    }
+    Status s = (*store)->CheckIndexes();
     if (!s.ok()) {
       *exit_code = Fail("ledger verify", s);
       return;
@@ -82,12 +107,13 @@ void RegisterLedger(CLI::App& app, int* exit_code) {
     *exit_code = 0;
   });
 
-  auto* show = ledger_cmd->add_subcommand("show", "Print records, one line each");
+  auto* show = ledger_cmd->add_subcommand(
+      "show", "Print records, one line each, marking those that fail verification");
   struct ShowArgs {
     std::string db, author;
-    uint64_t from = 0;
+    uint64_t from = 0, epoch_rounds = 0;
     uint32_t limit = 100;
-    bool json = false;
+    bool json = false, no_verify = false;
   };
   auto sa = std::make_shared<ShowArgs>();
   show->add_option("--db", sa->db, "Ledger directory")->required();
@@ -98,6 +124,10 @@ void RegisterLedger(CLI::App& app, int* exit_code) {
   show->add_option("--limit", sa->limit, "At most this many records (0: all)")
       ->capture_default_str();
   show->add_flag("--json", sa->json, "One JSON array of records with decoded bodies");
+  show->add_option("--epoch-rounds", sa->epoch_rounds,
+                   "Rounds per reward epoch, as for `ledger verify`");
+  show->add_flag("--no-verify", sa->no_verify,
+                 "Print records without verifying the ledger first (faster on a large ledger)");
   show->callback([=] {
     auto opened = ledger::LedgerStore::Open(sa->db, /*read_only=*/true);
     if (!opened.ok()) {
@@ -127,12 +157,34 @@ void RegisterLedger(CLI::App& app, int* exit_code) {
       }
       for (ledger::Record& rec : *range) records.push_back(std::move(rec));
     }
+    // Every check depends on the author's earlier records, so the whole ledger is verified
+    // even when only part of it is shown.
+    std::map<std::pair<PublicKey, uint64_t>, ledger::RecordFault> faults;
+    if (!sa->no_verify) {
+      auto found = ledger::FindFaults(store, sa->epoch_rounds);
+      if (!found.ok()) {
+        std::cerr << "loconet ledger show: cannot verify, records are shown unmarked: "
+                  << found.status().ToString() << "\n";
+      } else {
+        for (ledger::RecordFault& f : *found) {
+          faults.emplace(std::make_pair(f.author, f.height), std::move(f));
+        }
+      }
+    }
+    auto fault_of = [&](const ledger::Record& rec) -> const ledger::RecordFault* {
+      auto it = faults.find(std::make_pair(rec.author, rec.height));
+      return it == faults.end() ? nullptr : &it->second;
+    };
     if (sa->json) {
       nlohmann::json out = nlohmann::json::array();
-      for (const ledger::Record& rec : records) out.push_back(ledger::RecordJson(rec));
+      for (const ledger::Record& rec : records) {
+        out.push_back(ledger::RecordJson(rec, fault_of(rec)));
+      }
       std::cout << Dump(out) << "\n";
     } else {
-      for (const ledger::Record& rec : records) std::cout << ledger::RecordLine(rec) << "\n";
+      for (const ledger::Record& rec : records) {
+        std::cout << ledger::RecordLine(rec, fault_of(rec)) << "\n";
+      }
     }
     *exit_code = 0;
   });
@@ -197,15 +249,14 @@ void RegisterLedgerSync(CLI::App* ledger_cmd, int* exit_code) {
           }
         }
         if (port <= 0 || port >= 65535) {
-          *exit_code = Fail("ledger sync", Error(Code::kInvalidArgument,
-                                                 "cannot derive --pub from " + a->endpoint +
-                                                     "; give --pub"));
+          *exit_code =
+              Fail("ledger sync", Error(Code::kInvalidArgument, "cannot derive --pub from " +
+                                                                    a->endpoint + "; give --pub"));
           return;
         }
         pub = a->endpoint.substr(0, colon + 1) + std::to_string(port + 1);
       }
-      auto sub = sync::Subscriber::Connect(pub, {sync::kTopicLedger},
-                                           sync::kDefaultMaxMessageBytes,
+      auto sub = sync::Subscriber::Connect(pub, {sync::kTopicLedger}, sync::kDefaultMaxMessageBytes,
                                            a->no_curve ? nullptr : &*key);
       if (!sub.ok()) {
         *exit_code = Fail("ledger sync", sub.status());

@@ -128,13 +128,15 @@ nlohmann::json BodyJson(const Record& rec) {
 
 }  // namespace
 
-std::string RecordLine(const Record& rec) {
-  return rec.author.Short() + " #" + std::to_string(rec.height) + " round " +
-         std::to_string(rec.round) + " " + KindName(rec.kind) + " " + Short(rec.Hash()) + "  " +
-         BodySummary(rec);
+std::string RecordLine(const Record& rec, const RecordFault* fault) {
+  std::string line = rec.author.Short() + " #" + std::to_string(rec.height) + " round " +
+                     std::to_string(rec.round) + " " + KindName(rec.kind) + " " +
+                     Short(rec.Hash()) + "  " + BodySummary(rec);
+  if (fault) line += "\n  !! FAILS VERIFICATION: " + fault->problem;
+  return line;
 }
 
-nlohmann::json RecordJson(const Record& rec) {
+nlohmann::json RecordJson(const Record& rec, const RecordFault* fault) {
   nlohmann::json j = {{"author", rec.author.Hex()},
                       {"height", rec.height},
                       {"prev", rec.prev.Hex()},
@@ -150,6 +152,7 @@ nlohmann::json RecordJson(const Record& rec) {
   } else {
     j["body"] = std::move(body);
   }
+  if (fault) j["fault"] = fault->problem;
   return j;
 }
 

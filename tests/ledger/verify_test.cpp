@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <functional>
+#include <nlohmann/json.hpp>
 
+#include "ledger/inspect.h"
 #include "ledger/rewards.h"
 #include "ledger/store.h"
 #include "tests/ledger/fixture.h"
@@ -597,5 +599,29 @@ TEST_CASE("records after a broken chain are faults that name the break", "[ledge
     CHECK(faults[i].height == 3 + i);
     CHECK(faults[i].code == Code::kCorrupt);
     CHECK(faults[i].problem == "follows the broken chain at #3; not checked");
+  }
+}
+
+TEST_CASE("ledger show marks the records that fail verification", "[ledger]") {
+  TempDir dir;
+  Identity v = Validator(1);
+  std::vector<Record> chain = HonestChain(v, 3, [](uint64_t r, std::vector<ScoreEntry>* e) {
+    if (r == 1) (*e)[0].ema_ppb += 1;
+  });
+  Store(dir / "db", chain);
+  std::vector<RecordFault> faults = FaultsIn(dir / "db");
+  REQUIRE(faults.size() == 1);
+  const RecordFault& f = faults[0];
+  for (const Record& rec : chain) {
+    const RecordFault* fault = rec.height == f.height ? &f : nullptr;
+    const std::string line = RecordLine(rec, fault);
+    const nlohmann::json j = RecordJson(rec, fault);
+    if (fault) {
+      CHECK(line == RecordLine(rec) + "\n  !! FAILS VERIFICATION: " + f.problem);
+      CHECK(j.at("fault") == f.problem);
+    } else {
+      CHECK(line.find("FAILS VERIFICATION") == std::string::npos);
+      CHECK_FALSE(j.contains("fault"));
+    }
   }
 }
