@@ -1,6 +1,5 @@
 // The `loconet` binary: one command, every role, as subcommands.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "apps/commands.h"
@@ -26,6 +25,16 @@ int main(int argc, char** argv) {
       std::exit(2);
     }
   });
-  CLI11_PARSE(app, argc, argv);
+  // Every failure a subcommand expects comes back as a Status; anything else (a LibTorch error,
+  // out of memory) still ends with one clear line instead of std::terminate's.
+  try {
+    CLI11_PARSE(app, argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "loconet: unexpected error: " << e.what() << "\n";
+    return 70;
+  } catch (...) {
+    std::cerr << "loconet: unexpected error of an unknown kind\n";
+    return 70;
+  }
   return exit_code;
 }

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
@@ -285,19 +286,34 @@ void SplitDocuments(std::vector<Document> docs, double fraction, uint64_t seed,
   }
 }
 
-// Encodes every document, on up to 8 threads; the result is in document order.
-std::vector<std::vector<uint32_t>> EncodeAll(const Tokenizer& tok,
-                                             const std::vector<Document>& docs) {
+// Encodes every document, on up to 8 threads; the result is in document order. A worker that
+// throws (out of memory, a tokenizer failure) stops the others and becomes an error here, never
+// std::terminate.
+Result<std::vector<std::vector<uint32_t>>> EncodeAll(const Tokenizer& tok,
+                                                     const std::vector<Document>& docs) {
   std::vector<std::vector<uint32_t>> out(docs.size());
   std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < docs.size(); i = next++) out[i] = tok.Encode(docs[i].text);
+  std::mutex failure_mu;
+  std::string failure;
+  auto work = [&]() noexcept {
+    try {
+      for (size_t i = next++; i < docs.size(); i = next++) out[i] = tok.Encode(docs[i].text);
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> lock(failure_mu);
+      if (failure.empty()) failure = e.what();
+      next = docs.size();
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mu);
+      if (failure.empty()) failure = "unknown exception";
+      next = docs.size();
+    }
   };
   unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
   std::vector<std::thread> threads;
   for (unsigned t = 1; t < n; ++t) threads.emplace_back(work);
   work();
   for (std::thread& t : threads) t.join();
+  if (!failure.empty()) return Error(Code::kInternal, "tokenizing the corpus failed: " + failure);
   return out;
 }
 
@@ -306,7 +322,7 @@ Result<SplitSummary> BuildSplit(const Tokenizer& tok, const std::vector<Document
                                 const std::string& split_name, const std::string& path,
                                 uint32_t page_tokens) {
   auto start = std::chrono::steady_clock::now();
-  std::vector<std::vector<uint32_t>> encoded = EncodeAll(tok, docs);
+  LOCONET_ASSIGN_OR_RETURN(std::vector<std::vector<uint32_t>> encoded, EncodeAll(tok, docs));
   std::vector<uint32_t> separator;
   if (tok.eos_id() >= 0) {
     separator.push_back(static_cast<uint32_t>(tok.eos_id()));

@@ -43,8 +43,7 @@ Result<proto::LedgerRecords> FetchRange(sync::DealerClient& client, const Identi
   range->set_author(RawString(author));
   range->set_from_height(from);
   range->set_max_records(o.batch);
-  LOCONET_ASSIGN_OR_RETURN(Bytes body, sync::SerializeProto(req));
-  Bytes env = sync::SealEnvelope(requester, sync::kTagRequest, body);
+  LOCONET_ASSIGN_OR_RETURN(Bytes env, sync::SealRequest(requester, server_key, &req));
   LOCONET_ASSIGN_OR_RETURN(Bytes raw, client.Request(env, o.timeout_ms, o.attempts));
   LOCONET_ASSIGN_OR_RETURN(sync::OpenedEnvelope opened,
                            sync::OpenEnvelope(raw, sync::kDefaultMaxMessageBytes, sync::kTagReply));

@@ -10,6 +10,9 @@
 #include <mutex>
 #include <new>
 
+#include "core/files.h"
+#include "sync/envelope.h"
+
 namespace loconet::sync {
 
 namespace {
@@ -100,6 +103,17 @@ Status ReplyStatus(const proto::Reply& reply) {
   if (reply.reason() == 0 || reply.reason() > 0xffff) code = Code::kInternal;
   std::string message = reply.message().empty() ? "rejected" : reply.message();
   return Error(code, message);
+}
+
+}  // namespace loconet::sync
+
+namespace loconet::sync {
+
+Result<Bytes> SealRequest(const Identity& sender, const PublicKey& recipient, proto::Request* req) {
+  req->set_recipient(RawString(recipient));
+  req->set_sent_unix_ms(UnixMillis());
+  LOCONET_ASSIGN_OR_RETURN(Bytes body, SerializeProto(*req));
+  return SealEnvelope(sender, kTagRequest, body);
 }
 
 }  // namespace loconet::sync

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/bytes.h"
+#include "core/keys.h"
 #include "core/status.h"
 #include "sync/messages.pb.h"
 
@@ -42,5 +43,9 @@ void RouteProtobufLogs();
 proto::Reply MakeReply(const Status& status, uint64_t round);
 // The Status a Reply stands for: OK if accepted, else its reason code and message.
 Status ReplyStatus(const proto::Reply& reply);
+
+// A request envelope bound to `recipient` and stamped with the sender's clock: sets
+// req->recipient and req->sent_unix_ms, serializes and signs under kTagRequest.
+Result<Bytes> SealRequest(const Identity& sender, const PublicKey& recipient, proto::Request* req);
 
 }  // namespace loconet::sync

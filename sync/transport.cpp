@@ -33,6 +33,9 @@ constexpr int kMaxBackoffMs = 10000;
 constexpr size_t kMaxFrames = 5;
 // Subscriptions are the only thing a PUB receives.
 constexpr int64_t kPubMaxMessageBytes = 64 << 10;
+// High-water marks (messages per connection) of the ROUTER and the PUB socket.
+constexpr int kRouterHighWaterMark = 16;
+constexpr int kPubHighWaterMark = 32;
 
 // libzmq's ZMQ_MAXMSGSIZE is an int64; -1 would mean "no limit".
 int64_t MaxMsgSize(size_t bytes) {
@@ -186,6 +189,10 @@ Result<std::unique_ptr<RouterServer>> RouterServer::Bind(const std::string& rout
     impl->router = zmq::socket_t(ZmqContext(), zmq::socket_type::router);
     impl->router.set(zmq::sockopt::linger, 0);
     impl->router.set(zmq::sockopt::maxmsgsize, MaxMsgSize(hard_limit));
+    // Queued messages per connection (ZeroMQ's default is 1000): a peer that sends faster than
+    // requests are answered waits in TCP instead of in this process's memory.
+    impl->router.set(zmq::sockopt::rcvhwm, kRouterHighWaterMark);
+    impl->router.set(zmq::sockopt::sndhwm, kRouterHighWaterMark);
     if (curve) MakeCurveServer(impl->router, *curve);
     impl->router.bind(router_endpoint);
     impl->router_endpoint = impl->router.get(zmq::sockopt::last_endpoint);
@@ -197,6 +204,8 @@ Result<std::unique_ptr<RouterServer>> RouterServer::Bind(const std::string& rout
       impl->pub = zmq::socket_t(ZmqContext(), zmq::socket_type::pub);
       impl->pub.set(zmq::sockopt::linger, 0);
       impl->pub.set(zmq::sockopt::maxmsgsize, kPubMaxMessageBytes);
+      // Messages queued per subscriber; a slower one loses the oldest kind of traffic first.
+      impl->pub.set(zmq::sockopt::sndhwm, kPubHighWaterMark);
       if (curve) MakeCurveServer(impl->pub, *curve);
       impl->pub.bind(pub_endpoint);
       impl->pub_endpoint = impl->pub.get(zmq::sockopt::last_endpoint);

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "core/config.h"
@@ -66,15 +66,15 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
   if (!validator_key.empty()) {
     auto key = ParsePublicKey(validator_key);
     if (!key.ok()) {
-      return Error(Code::kConfigError, path + ": key 'miner.validator_key': " +
-                                           key.status().message() +
-                                           " (the validator's public key, 64 hex characters)");
+      return Error(Code::kConfigError,
+                   path + ": key 'miner.validator_key': " + key.status().message() +
+                       " (the validator's public key, 64 hex characters)");
     }
     m.validator_key = *key;
   }
   if (!m.adversary.empty() && !IsAdversary(m.adversary)) {
-    return Error(Code::kConfigError, path + ": key 'miner.adversary': unknown attack '" +
-                                         m.adversary + "'");
+    return Error(Code::kConfigError,
+                 path + ": key 'miner.adversary': unknown attack '" + m.adversary + "'");
   }
   LOCONET_ASSIGN_OR_RETURN(Config mc, Config::LoadFile(ResolvePath(dir, model_file)));
   LOCONET_ASSIGN_OR_RETURN(m.model, ReadModelConfig(mc));
@@ -82,9 +82,9 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
 }
 
 const char* const kAdversaries[] = {
-    "zero",    "noise",      "sign_flip",  "scale100",     "scale1e6",    "nan",
-    "copy",    "copy_noise", "replay",     "unassigned",   "stale_base",  "future_round",
-    "wrong_codec", "oversized", "malformed", "flood", nullptr};
+    "zero",        "noise",      "sign_flip", "scale100",   "scale1e6",   "nan",
+    "copy",        "copy_noise", "replay",    "unassigned", "stale_base", "future_round",
+    "wrong_codec", "oversized",  "malformed", "flood",      nullptr};
 
 bool IsAdversary(const std::string& name) {
   for (int i = 0; kAdversaries[i]; ++i) {
@@ -115,9 +115,9 @@ class Miner {
     inner.grad_clip = cfg_.grad_clip;
     trainer_ = std::make_unique<LocalTrainer>(GPT(cfg_.model), inner);
     const PublicKey* curve = cfg_.curve ? &cfg_.validator_key : nullptr;
-    LOCONET_ASSIGN_OR_RETURN(client_, sync::DealerClient::Connect(cfg_.validator_router,
-                                                                  sync::kDefaultMaxMessageBytes,
-                                                                  curve));
+    LOCONET_ASSIGN_OR_RETURN(
+        client_,
+        sync::DealerClient::Connect(cfg_.validator_router, sync::kDefaultMaxMessageBytes, curve));
     LOCONET_ASSIGN_OR_RETURN(sub_, sync::Subscriber::Connect(cfg_.validator_pub, {"model"},
                                                              sync::kDefaultMaxMessageBytes, curve));
     if (!cfg_.log_file.empty()) {
@@ -130,7 +130,8 @@ class Miner {
 
   // Sends one request and returns the validator's verified reply.
   Result<proto::Reply> Call(const proto::Request& req, int attempts = 3) {
-    Bytes env = sync::SealEnvelope(id_, sync::kTagRequest, ToBytes(req.SerializeAsString()));
+    proto::Request bound = req;
+    LOCONET_ASSIGN_OR_RETURN(Bytes env, sync::SealRequest(id_, cfg_.validator_key, &bound));
     LOCONET_ASSIGN_OR_RETURN(Bytes raw, client_->Request(env, cfg_.request_timeout_ms, attempts));
     LOCONET_ASSIGN_OR_RETURN(sync::OpenedEnvelope opened,
                              sync::OpenEnvelope(raw.data(), raw.size(), 1u << 30, sync::kTagReply));
@@ -164,8 +165,8 @@ class Miner {
     while (true) {
       auto got = sub_->Receive(0, &topic, &payload);
       if (!got.ok() || !*got) return;
-      auto env = sync::OpenEnvelope(payload.data(), payload.size(), 1u << 30,
-                                    sync::kTagModelUpdate);
+      auto env =
+          sync::OpenEnvelope(payload.data(), payload.size(), 1u << 30, sync::kTagModelUpdate);
       if (!env.ok() || env->sender != cfg_.validator_key) continue;
       proto::ModelUpdate u;
       if (!u.ParseFromArray(env->body.data(), static_cast<int>(env->body.size()))) continue;
@@ -186,7 +187,9 @@ class Miner {
       const bool match = now == HashFromRaw(u.new_hash());
       spdlog::info("round {} aggregate applied: model {} ({})", u.round(), now.Hex().substr(0, 12),
                    match ? "matches the validator" : "MISMATCH, will fetch a checkpoint");
-      WriteLog({{"event", "model_update"}, {"round", u.round()}, {"model_hash", now.Hex()},
+      WriteLog({{"event", "model_update"},
+                {"round", u.round()},
+                {"model_hash", now.Hex()},
                 {"matches", match}});
     }
   }
@@ -216,7 +219,8 @@ class Miner {
       return Error(Code::kCorrupt, "checkpoint bytes do not hash to the announced model");
     }
     LOCONET_RETURN_IF_ERROR(LoadParameterBytes(*trainer_->model(), all));
-    spdlog::info("fetched checkpoint {} ({} bytes)", HashFromRaw(hash).Hex().substr(0, 12), all.size());
+    spdlog::info("fetched checkpoint {} ({} bytes)", HashFromRaw(hash).Hex().substr(0, 12),
+                 all.size());
     return Status::Ok();
   }
 
@@ -250,7 +254,9 @@ class Miner {
     LOCONET_RETURN_IF_ERROR(sync::ParseProto(env->body, "reply", &reply));
     spdlog::info("round {}: {} attack answered: {}", round, cfg_.adversary,
                  CodeName(static_cast<Code>(reply.reason())));
-    WriteLog({{"event", "submission"}, {"round", round}, {"accepted", reply.accepted()},
+    WriteLog({{"event", "submission"},
+              {"round", round},
+              {"accepted", reply.accepted()},
               {"reason", CodeName(static_cast<Code>(reply.reason()))}});
     return Status::Ok();
   }
@@ -265,8 +271,8 @@ class Miner {
       for (int i = 0; i < 200; ++i) (void)Call(ping, 1);
     }
     const Hash256 round_seed = HashFromRaw(a.round_seed());
-    auto pages = datasets::AssignPages(round_seed, id_.public_key(), a.num_pages(),
-                                       a.pages_per_miner());
+    auto pages =
+        datasets::AssignPages(round_seed, id_.public_key(), a.num_pages(), a.pages_per_miner());
     if (a.num_pages() != train_->num_pages()) {
       return Error(Code::kInvalidArgument, "the validator counts " + std::to_string(a.num_pages()) +
                                                " training pages, this miner's shard has " +
@@ -280,17 +286,19 @@ class Miner {
             : pages;
     uint64_t seed = 0;
     std::memcpy(&seed, id_.public_key().bytes.data(), 8);
-    LOCONET_ASSIGN_OR_RETURN(BlockLoader loader,
-                             BlockLoader::Create(*train_, train_pages, static_cast<int>(a.batch()),
-                                                 static_cast<int>(cfg_.model.context),
-                                                 seed ^ a.round()));
+    LOCONET_ASSIGN_OR_RETURN(
+        BlockLoader loader,
+        BlockLoader::Create(*train_, train_pages, static_cast<int>(a.batch()),
+                            static_cast<int>(cfg_.model.context), seed ^ a.round()));
     std::vector<torch::Tensor> start = CloneParameters(*trainer_->model());
     std::vector<int64_t> rows;
     double loss_sum = 0;
     for (uint32_t h = 0; h < a.local_steps(); ++h) {
       loader.Next(&rows);
-      auto block = torch::from_blob(rows.data(), {static_cast<int64_t>(a.batch()),
-                                                  cfg_.model.context + 1}, torch::kLong).clone();
+      auto block =
+          torch::from_blob(rows.data(), {static_cast<int64_t>(a.batch()), cfg_.model.context + 1},
+                           torch::kLong)
+              .clone();
       auto loss = trainer_->Step(block);  // (B, T+1) -> one AdamW step
       if (!loss.ok()) {
         CopyParameters(ParameterList(*trainer_->model()), start);
@@ -356,6 +364,12 @@ class Miner {
     }
     const size_t bytes = req.ByteSizeLong();
     LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(req, 1));
+    if (reply.reason() == static_cast<uint32_t>(Code::kUnknownKey)) {
+      // The validator does not know this key (it lost the registration, or never stored it):
+      // register again, so the next round counts.
+      Status again = Register();
+      if (!again.ok()) spdlog::warn("register again: {}", again.ToString());
+    }
     if (cfg_.dump_submission && !cfg_.log_file.empty()) {
       // Written only after the validator has it, so a test's copier always arrives second.
       const std::string dir = std::filesystem::path(cfg_.log_file).parent_path().string();
@@ -367,8 +381,12 @@ class Miner {
                  reply.accepted() ? "accepted"
                                   : std::string(CodeName(static_cast<Code>(reply.reason()))) +
                                         ": " + reply.message());
-    WriteLog({{"event", "submission"}, {"round", a.round()}, {"bytes", bytes},
-              {"train_loss", s->train_loss()}, {"accepted", reply.accepted()},
+    WriteLog({{"event", "submission"},
+              {"round", a.round()},
+              {"deadline", a.deadline_unix_ms()},
+              {"bytes", bytes},
+              {"train_loss", s->train_loss()},
+              {"accepted", reply.accepted()},
               {"reason", CodeName(static_cast<Code>(reply.reason()))}});
     return Status::Ok();
   }
@@ -387,7 +405,10 @@ class Miner {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
     int64_t done = 0;
+    // The last round worked on, by number and deadline: a validator that crashed re-runs a round
+    // under the same number with a new deadline, and that run is worked on again.
     int64_t last_round = -1;
+    int64_t last_deadline = 0;
     while (!stop.load() && (cfg_.rounds == 0 || done < cfg_.rounds)) {
       ApplyUpdates();
       proto::Request req;
@@ -399,7 +420,9 @@ class Miner {
       }
       proto::RoundAnnouncement a;
       if (!reply->accepted() || !a.ParseFromString(reply->payload()) ||
-          static_cast<int64_t>(a.round()) <= last_round) {
+          static_cast<int64_t>(a.round()) < last_round ||
+          (static_cast<int64_t>(a.round()) == last_round &&
+           a.deadline_unix_ms() == last_deadline)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         continue;
       }
@@ -414,6 +437,7 @@ class Miner {
         }
       }
       last_round = static_cast<int64_t>(a.round());
+      last_deadline = a.deadline_unix_ms();
       if (UnixMillis() >= a.deadline_unix_ms()) continue;  // joined too late: wait for the next
       Status s = TrainAndSubmit(a);
       if (!s.ok()) {

@@ -21,8 +21,7 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.pub_endpoint = c.Str("validator.pub", v.pub_endpoint);
   v.seed = static_cast<uint64_t>(c.Int("validator.seed", 1, 0, INT64_MAX));
   v.threads = static_cast<int>(c.Int("validator.threads", 1, 0, 1024));
-  v.max_request_bytes =
-      static_cast<size_t>(c.Int("validator.max_request_mib", 64, 1, 4096)) << 20;
+  v.max_request_bytes = static_cast<size_t>(c.Int("validator.max_request_mib", 64, 1, 4096)) << 20;
   v.curve = c.Bool("validator.curve", true);
   v.rounds = c.Int("round.count", 0, 0, INT64_MAX);
   v.min_miners = c.Int("round.min_miners", 1, 0, 100000);
@@ -32,15 +31,19 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.pages_per_miner = static_cast<uint32_t>(c.Int("round.pages_per_miner", 16, 1, 1 << 30));
   v.codec.name = c.Str("round.codec", std::string("int8"), {"fp32", "int8", "topk"});
   v.codec.chunk = static_cast<uint32_t>(c.Int("round.codec_chunk", 4096, 16, 1 << 24));
-  v.codec.bits = static_cast<uint32_t>(c.Int("round.codec_bits", v.codec.name == "topk" ? 2 : 8, 2, 8));
-  v.codec.topk_fraction = c.Real("round.topk_fraction", v.codec.name == "topk" ? 0.015 : 0.0, 0.0, 1.0);
+  v.codec.bits =
+      static_cast<uint32_t>(c.Int("round.codec_bits", v.codec.name == "topk" ? 2 : 8, 2, 8));
+  v.codec.topk_fraction =
+      c.Real("round.topk_fraction", v.codec.name == "topk" ? 0.015 : 0.0, 0.0, 1.0);
   v.codec.ef_beta = c.Real("round.ef_beta", 0.95, 0.0, 1.0);
   v.eval_lr = c.Real("score.eval_lr", 1.0, 0.0, 100.0);
   v.eval_batches = static_cast<uint32_t>(c.Int("score.eval_batches", 4, 1, 10000));
   v.ema_alpha = c.Real("score.ema_alpha", 0.3, 0.0, 1.0);
   v.score_cap = c.Real("score.cap", 0.05, 0.0, 1.0);
   v.outlier_factor = c.Real("score.outlier_factor", 10, 1.0, 1e12);
+  v.max_update_ratio = c.Real("score.max_update_ratio", 1.0, 0.0, 1e6);
   v.copy_cosine = c.Real("score.copy_cosine", 0.97, 0.0, 1.0);
+  v.copy_sketch = static_cast<uint32_t>(c.Int("score.copy_sketch", 8192, 16, 1 << 24));
   v.data_alpha = c.Real("score.data_alpha", 0.3, 0.0, 1.0);
   v.data_margin = c.Real("score.data_margin", 1.25, 1.0, 100.0);
   v.data_pages = static_cast<uint32_t>(c.Int("score.data_pages", 2, 1, 1024));
@@ -48,6 +51,9 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.max_messages_per_second = c.Real("validator.max_messages_per_second", 20, 0.1, 1e9);
   v.max_connection_messages_per_second =
       c.Real("validator.max_connection_messages_per_second", 40, 0.1, 1e9);
+  v.request_window_seconds = c.Real("validator.request_window_seconds", 60, 1, 86400);
+  v.payload_window_rounds =
+      static_cast<uint64_t>(c.Int("validator.payload_window_rounds", 64, 1, 1000000));
   v.outer_lr = c.Real("aggregate.outer_lr", 0.7, 0.0, 10.0);
   v.outer_momentum = c.Real("aggregate.outer_momentum", 0.9, 0.0, 0.9999);
   v.epoch_rounds = static_cast<uint64_t>(c.Int("rewards.epoch_rounds", 5, 1, 1000000));

@@ -23,34 +23,38 @@ struct ValidatorConfig {
   uint64_t seed = 1;
   int threads = 1;
   size_t max_request_bytes = 64u << 20;
-  bool curve = true;                  // CURVE-encrypt both sockets with the validator's key
+  bool curve = true;  // CURVE-encrypt both sockets with the validator's key
   // Rounds.
-  int64_t rounds = 0;                 // stop after this many rounds; 0: run until stopped
-  int64_t min_miners = 1;             // the first round waits for this many registrations
-  double round_seconds = 60;          // deadline after the announcement
-  uint32_t local_steps = 50;          // H
+  int64_t rounds = 0;         // stop after this many rounds; 0: run until stopped
+  int64_t min_miners = 1;     // the first round waits for this many registrations
+  double round_seconds = 60;  // deadline after the announcement
+  uint32_t local_steps = 50;  // H
   uint32_t batch = 16;
   uint32_t pages_per_miner = 16;
   sync::CodecSpec codec;
   // Evaluation and aggregation.
-  double eval_lr = 1.0;               // theta' = theta - eval_lr * decoded update
+  double eval_lr = 1.0;  // theta' = theta - eval_lr * decoded update
   uint32_t eval_batches = 4;
   double outer_lr = 0.7, outer_momentum = 0.9;
   // Score.
   double ema_alpha = 0.3;
-  double score_cap = 0.05;            // highest relative improvement credited in one round
+  double score_cap = 0.05;  // highest relative improvement credited in one round
   // Checks (docs/incentives.md).
-  double outlier_factor = 10;         // norm above this x the round's median: rejected
-  double copy_cosine = 0.97;          // cosine to an earlier submission above this: a copy
-  double data_alpha = 0.3;            // EMA weight of the own-vs-random data verdict
-  double data_margin = 1.25;          // own-page gain must exceed this x the random-page gain
-  uint32_t data_pages = 2;            // pages sampled for each side of the data check
-  uint32_t data_batches = 1;          // batches evaluated for each side
+  double outlier_factor = 10;           // norm above this x the round's median (>= 3 updates)
+  double max_update_ratio = 1.0;        // norm above this x the model's norm: rejected
+  uint32_t copy_sketch = 8192;          // coordinates sampled for the copy check
+  double copy_cosine = 0.97;            // cosine to an earlier submission above this: a copy
+  double data_alpha = 0.3;              // EMA weight of the own-vs-random data verdict
+  double data_margin = 1.25;            // own-page gain must exceed this x the random-page gain
+  uint32_t data_pages = 2;              // pages sampled for each side of the data check
+  uint32_t data_batches = 1;            // batches evaluated for each side
   double max_messages_per_second = 20;  // per key; more are answered rate_limited
   double max_connection_messages_per_second = 40;  // per connection, checked before signatures
+  double request_window_seconds = 60;   // a request's sent_unix_ms must be this close to now
+  uint64_t payload_window_rounds = 64;  // rounds of payload hashes kept for the replay gate
   // Rewards.
   uint64_t epoch_rounds = 5;
-  uint64_t emission = 1000000;        // units split per epoch
+  uint64_t emission = 1000000;  // units split per epoch
 };
 
 // Reads a validator config; relative paths in it are taken relative to the config's folder.

@@ -93,11 +93,13 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
   const fs::path dir = fs::absolute(o.dir);
   fs::remove_all(dir, ec);
   LOCONET_RETURN_IF_ERROR(MakeDirs(dir.string()));
-  const std::string binary = o.binary.empty() ? fs::read_symlink("/proc/self/exe").string() : o.binary;
+  const std::string binary =
+      o.binary.empty() ? fs::read_symlink("/proc/self/exe").string() : o.binary;
   const std::string model = fs::absolute(o.model_config).string();
   const std::string data = fs::absolute(o.data_dir).string();
   if (!fs::exists(data + "/train.shard") || !fs::exists(data + "/heldout.shard")) {
-    return Error(Code::kNotFound, data + ": no train.shard and heldout.shard; run `loconet data prepare`");
+    return Error(Code::kNotFound,
+                 data + ": no train.shard and heldout.shard; run `loconet data prepare`");
   }
   LOCONET_ASSIGN_OR_RETURN(int router_port, FreePort());
   LOCONET_ASSIGN_OR_RETURN(int pub_port, FreePort());
@@ -114,10 +116,11 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
      << "state = \"state.pt\"\nstatus_file = \"status.jsonl\"\ndata = " << Quote(data) << "\n"
      << "router = " << Quote(router) << "\npub = " << Quote(pub) << "\nthreads = 1\n\n"
      << "[round]\ncount = " << o.rounds << "\nmin_miners = " << o.miners + o.adversaries.size()
-     << "\nseconds = " << o.round_seconds << "\n" << "local_steps = " << o.local_steps
-     << "\nbatch = " << o.batch << "\npages_per_miner = " << o.pages_per_miner
-     << "\ncodec = " << Quote(o.codec) << "\n\n[rewards]\nepoch_rounds = "
-     << std::max<int64_t>(1, std::min<int64_t>(5, o.rounds)) << "\n";
+     << "\nseconds = " << o.round_seconds << "\n"
+     << "local_steps = " << o.local_steps << "\nbatch = " << o.batch
+     << "\npages_per_miner = " << o.pages_per_miner << "\ncodec = " << Quote(o.codec)
+     << "\n\n[rewards]\nepoch_rounds = " << std::max<int64_t>(1, std::min<int64_t>(5, o.rounds))
+     << "\n";
   vc.close();
   const std::string status_file = (vdir / "status.jsonl").string();
 
@@ -135,8 +138,9 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
     mc << "model = " << Quote(model) << "\n\n[miner]\nkey = \"key\"\nname = " << Quote(name)
        << "\nvalidator = " << Quote(router) << "\nvalidator_pub = " << Quote(pub)
        << "\nvalidator_key = " << Quote(validator_id.public_key().Hex())
-       << "\ndata = " << Quote(data) << "\nlog_file = \"rounds.jsonl\"\nthreads = 1\nrounds = "
-       << o.rounds << "\ndump_submission = " << (i == 0 ? "true" : "false") << "\n";
+       << "\ndata = " << Quote(data)
+       << "\nlog_file = \"rounds.jsonl\"\nthreads = 1\nrounds = " << o.rounds
+       << "\ndump_submission = " << (i == 0 ? "true" : "false") << "\n";
     if (adversary) {
       mc << "adversary = " << Quote(attack) << "\ncopy_from = " << Quote((dir / "miner-0").string())
          << "\n";
@@ -183,11 +187,12 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
       if (first_loss < 0) first_loss = j.value("base_loss", loss);
       last_loss = loss;
       char buf[256];
-      std::snprintf(buf, sizeof buf,
-                    "round %3lld | submissions %2lld | accepted %2lld | global held-out loss %.4f\n",
-                    static_cast<long long>(j.value("round", 0)),
-                    static_cast<long long>(j.value("submissions", 0)),
-                    static_cast<long long>(j.value("accepted", 0)), loss);
+      std::snprintf(
+          buf, sizeof buf,
+          "round %3lld | submissions %2lld | accepted %2lld | global held-out loss %.4f\n",
+          static_cast<long long>(j.value("round", 0)),
+          static_cast<long long>(j.value("submissions", 0)),
+          static_cast<long long>(j.value("accepted", 0)), loss);
       out << buf << std::flush;
     }
     if (!validator_done) std::this_thread::sleep_for(std::chrono::milliseconds(200));

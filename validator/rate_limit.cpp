@@ -10,7 +10,22 @@ RateLimiter::RateLimiter(double rate, double burst, size_t max_keys)
 bool RateLimiter::Take(const std::string& key, Clock::time_point now) {
   auto it = buckets_.find(key);
   if (it == buckets_.end()) {
-    if (buckets_.size() >= max_keys_) buckets_.clear();
+    if (buckets_.size() >= max_keys_) {
+      const auto refill = std::chrono::duration_cast<Clock::duration>(
+          std::chrono::duration<double>(burst_ / rate_));
+      if (swept_ && now - last_sweep_ < refill) return false;
+      swept_ = true;
+      last_sweep_ = now;
+      for (auto b = buckets_.begin(); b != buckets_.end();) {
+        const double elapsed = std::chrono::duration<double>(now - b->second.last).count();
+        if (b->second.tokens + rate_ * std::max(0.0, elapsed) >= burst_) {
+          b = buckets_.erase(b);
+        } else {
+          ++b;
+        }
+      }
+      if (buckets_.size() >= max_keys_) return false;
+    }
     it = buckets_.emplace(key, Bucket{burst_, now}).first;
   }
   Bucket& b = it->second;

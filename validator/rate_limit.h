@@ -1,8 +1,11 @@
 // Token buckets keyed by an opaque string (a miner key, a connection id). Torch-free.
 //
 // Each key gets a bucket of `burst` tokens that refills at `rate` tokens per second; a message
-// takes one token or is refused. Memory is bounded: past `max_keys` buckets, all are forgotten
-// (every key starts again with a full bucket), so a flood of fresh keys cannot grow the map.
+// takes one token or is refused. Memory is bounded by `max_keys` buckets. When the map is full,
+// the buckets that have refilled completely are dropped (a new bucket starts full, so this
+// changes nothing for those keys); if none has, a new key is refused until one has. No key that
+// is being limited ever gets its bucket back early, however many fresh keys arrive. The sweep
+// runs at most once per refill time, so a flood of fresh keys costs O(1) per message.
 #pragma once
 
 #include <chrono>
@@ -31,6 +34,8 @@ class RateLimiter {
   };
   double rate_, burst_;
   size_t max_keys_;
+  Clock::time_point last_sweep_{};
+  bool swept_ = false;
   std::unordered_map<std::string, Bucket> buckets_;
 };
 

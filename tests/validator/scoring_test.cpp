@@ -1,0 +1,73 @@
+// ScoreRound: the score record as a pure function of the round's measurements.
+#include "validator/scoring.h"
+
+#include <catch2/catch.hpp>
+
+#include "ledger/score_rules.h"
+
+using namespace loconet;
+
+namespace {
+
+PublicKey K(uint8_t n) {
+  std::array<uint8_t, 32> seed{};
+  seed[0] = n;
+  return Identity::FromSeed(seed).public_key();
+}
+
+const ledger::ScoreEntry* Find(const ledger::ScoresBody& b, const PublicKey& k) {
+  for (const auto& e : b.entries) {
+    if (e.miner == k) return &e;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("a round's scores: kept, rejected, silent and newly registered miners", "[validator]") {
+  ScoringRules rules;
+  Standings standings;
+  standings[K(1)] = Standing{0, 1000000000};  // a trusted data record: factor 1
+  RoundOutcome o;
+  o.round = 4;
+  o.measured.push_back(Measured{K(1), 0, 0.02, +1});
+  o.measured.push_back(Measured{K(2), 1, 5.0, -1});  // improvement far above the cap
+  o.rejected[K(3)] = {static_cast<uint16_t>(Code::kStaleBase), 2};
+  o.eligible = {K(1), K(2), K(3), K(4)};
+  o.submitted = {K(1), K(2), K(3)};
+  // K(5) registered while the round was open: not eligible, not scored.
+  ledger::ScoresBody b = ScoreRound(o, rules, &standings);
+  CHECK(b.round == 4);
+  REQUIRE(b.entries.size() == 4);
+  CHECK(std::is_sorted(b.entries.begin(), b.entries.end(),
+                       [](const auto& x, const auto& y) { return x.miner < y.miner; }));
+  const auto* e1 = Find(b, K(1));
+  REQUIRE(e1);
+  CHECK(e1->score_ppb == 20000000);
+  CHECK(e1->ema_ppb == ledger::NextEmaPpb(0, 20000000, rules.ema_alpha_ppb));
+  const auto* e2 = Find(b, K(2));
+  REQUIRE(e2);
+  CHECK(e2->improvement_ppb == 1000000000);  // clamped before fixed point
+  CHECK(e2->data_ppb < 0);
+  CHECK(e2->score_ppb == 0);  // no data trust yet: factor max(0, data) = 0
+  const auto* e3 = Find(b, K(3));
+  REQUIRE(e3);
+  CHECK(e3->reason == static_cast<uint16_t>(Code::kStaleBase));
+  const auto* e4 = Find(b, K(4));
+  REQUIRE(e4);
+  CHECK(e4->reason == static_cast<uint16_t>(Code::kMissed));
+  CHECK(Find(b, K(5)) == nullptr);
+  // Standings carry into the next round.
+  CHECK(standings[K(1)].ema_ppb == e1->ema_ppb);
+  CHECK(standings[K(2)].data_ppb == e2->data_ppb);
+}
+
+TEST_CASE("a silent miner that flooded is recorded rate_limited, not missed", "[validator]") {
+  Standings standings;
+  RoundOutcome o;
+  o.eligible = {K(1)};
+  o.flooded = {K(1)};
+  ledger::ScoresBody b = ScoreRound(o, ScoringRules{}, &standings);
+  REQUIRE(b.entries.size() == 1);
+  CHECK(b.entries[0].reason == static_cast<uint16_t>(Code::kRateLimited));
+}

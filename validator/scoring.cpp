@@ -1,0 +1,120 @@
+#include "validator/scoring.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/bytes.h"
+#include "datasets/assignment.h"
+#include "datasets/loader.h"
+#include "ledger/score_rules.h"
+#include "trainer/local_trainer.h"
+#include "trainer/params.h"
+
+namespace loconet {
+
+using datasets::BlockLoader;
+
+uint64_t SeedFrom(const Hash256& h) {
+  uint64_t s = 0;
+  for (int i = 0; i < 8; ++i) s |= static_cast<uint64_t>(h.bytes[i]) << (8 * i);
+  return s;
+}
+
+Result<std::vector<torch::Tensor>> DrawBlocks(const datasets::ShardReader& shard,
+                                              const std::vector<uint64_t>& pages, uint32_t batch,
+                                              int64_t context, uint64_t seed, uint32_t batches) {
+  LOCONET_ASSIGN_OR_RETURN(BlockLoader loader,
+                           BlockLoader::Create(shard, pages, batch, context, seed));
+  std::vector<torch::Tensor> out;
+  std::vector<int64_t> rows;
+  for (uint32_t i = 0; i < batches; ++i) {
+    loader.Next(&rows);
+    // rows: (batch, context + 1)
+    out.push_back(
+        torch::from_blob(rows.data(), {loader.batch(), context + 1}, torch::kLong).clone());
+  }
+  return out;
+}
+
+double ImprovementOf(GPT& model, const Update& update, double eval_lr,
+                     const std::vector<torch::Tensor>& blocks, double base_loss) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> params = ParameterList(*model);
+  std::vector<torch::Tensor> saved = CloneParameters(*model);
+  for (size_t i = 0; i < params.size(); ++i) params[i].sub_(update[i], eval_lr);
+  const double loss = EvaluateLoss(model, blocks);
+  CopyParameters(params, saved);
+  return std::isfinite(loss) && base_loss > 0 ? (base_loss - loss) / base_loss : -1.0;
+}
+
+Result<int> DataVerdictOf(GPT& model, const Update& update, const PublicKey& miner,
+                          const DataCheck& c) {
+  const uint64_t num_pages = c.train->num_pages();
+  std::vector<uint64_t> own =
+      datasets::AssignPages(c.round_seed, miner, num_pages, c.pages_per_miner);
+  ByteWriter w;
+  w.Raw(c.secret.bytes.data(), 32);
+  w.Raw(miner.bytes.data(), 32);
+  const Hash256 pick = Blake2b256(w.bytes());
+  std::vector<uint64_t> own_sample;
+  for (uint32_t i = 0; i < c.data_pages && i < own.size(); ++i) {
+    own_sample.push_back(own[(SeedFrom(pick) + i) % own.size()]);
+  }
+  std::vector<uint64_t> random_sample =
+      datasets::SampleUnassignedPages(pick, own, num_pages, c.data_pages);
+  if (own_sample.empty() || random_sample.empty()) return 0;
+  LOCONET_ASSIGN_OR_RETURN(auto own_blocks, DrawBlocks(*c.train, own_sample, c.batch, c.context,
+                                                       SeedFrom(pick), c.data_batches));
+  LOCONET_ASSIGN_OR_RETURN(
+      auto random_blocks,
+      DrawBlocks(*c.train, random_sample, c.batch, c.context, SeedFrom(pick) + 1, c.data_batches));
+  torch::NoGradGuard no_grad;
+  const double own_gain =
+      ImprovementOf(model, update, c.eval_lr, own_blocks, EvaluateLoss(model, own_blocks));
+  const double random_gain =
+      ImprovementOf(model, update, c.eval_lr, random_blocks, EvaluateLoss(model, random_blocks));
+  // A miner that trained elsewhere improves its own pages about as much as random ones: the
+  // margin turns that coin flip into a -1 most of the time.
+  return own_gain > 0 && own_gain > c.margin * std::max(random_gain, 0.0) ? 1 : -1;
+}
+
+ledger::ScoresBody ScoreRound(const RoundOutcome& o, const ScoringRules& rules,
+                              Standings* standings) {
+  std::map<PublicKey, ledger::ScoreEntry> entries;
+  auto entry = [&](const PublicKey& k, uint16_t reason, uint32_t order) -> ledger::ScoreEntry& {
+    ledger::ScoreEntry& e = entries[k];
+    e.miner = k;
+    e.reason = reason;
+    e.receipt_order = order;
+    return e;
+  };
+  auto finish = [&](ledger::ScoreEntry& e) {
+    Standing& s = (*standings)[e.miner];
+    s.ema_ppb = ledger::NextEmaPpb(s.ema_ppb, e.score_ppb, rules.ema_alpha_ppb);
+    e.ema_ppb = s.ema_ppb;
+    e.data_ppb = s.data_ppb;
+  };
+  for (const Measured& m : o.measured) {
+    ledger::ScoreEntry& e = entry(m.miner, 0, m.order);
+    Standing& s = (*standings)[m.miner];
+    s.data_ppb = ledger::NextDataPpb(s.data_ppb, m.verdict, rules.data_alpha_ppb);
+    e.improvement_ppb = ledger::ClampImprovementPpb(m.improvement);
+    e.score_ppb = ledger::ScorePpb(e.improvement_ppb, s.data_ppb, rules.score_cap_ppb);
+    finish(e);
+  }
+  for (const auto& [k, why] : o.rejected) {
+    if (entries.count(k)) continue;
+    finish(entry(k, why.first, why.second));
+  }
+  for (const PublicKey& k : o.eligible) {
+    if (entries.count(k) || o.submitted.count(k)) continue;
+    const Code reason = o.flooded.count(k) ? Code::kRateLimited : Code::kMissed;
+    finish(entry(k, static_cast<uint16_t>(reason), UINT32_MAX));
+  }
+  ledger::ScoresBody body;
+  body.round = o.round;
+  for (auto& [k, e] : entries) body.entries.push_back(e);
+  return body;
+}
+
+}  // namespace loconet
