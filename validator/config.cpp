@@ -41,13 +41,14 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.ema_alpha = c.Real("score.ema_alpha", 0.3, 0.0, 1.0);
   v.score_cap = c.Real("score.cap", 0.05, 0.0, 1.0);
   v.outlier_factor = c.Real("score.outlier_factor", 10, 1.0, 1e12);
-  v.max_update_ratio = c.Real("score.max_update_ratio", 1.0, 0.0, 1e6);
+  v.max_update_ratio = c.Real("score.max_update_ratio", 2.0, 0.0, 1e6);
   v.copy_cosine = c.Real("score.copy_cosine", 0.97, 0.0, 1.0);
   v.copy_sketch = static_cast<uint32_t>(c.Int("score.copy_sketch", 8192, 16, 1 << 24));
   v.data_alpha = c.Real("score.data_alpha", 0.3, 0.0, 1.0);
+  v.data_z = c.Real("score.data_z", 2.0, 0.0, 100.0);
   v.data_margin = c.Real("score.data_margin", 1.25, 1.0, 100.0);
-  v.data_pages = static_cast<uint32_t>(c.Int("score.data_pages", 2, 1, 1024));
-  v.data_batches = static_cast<uint32_t>(c.Int("score.data_batches", 1, 1, 1024));
+  v.data_pages = static_cast<uint32_t>(c.Int("score.data_pages", 4, 1, 1024));
+  v.data_batches = static_cast<uint32_t>(c.Int("score.data_batches", 4, 1, 1024));
   v.max_messages_per_second = c.Real("validator.max_messages_per_second", 20, 0.1, 1e9);
   v.max_connection_messages_per_second =
       c.Real("validator.max_connection_messages_per_second", 40, 0.1, 1e9);

@@ -41,13 +41,14 @@ struct ValidatorConfig {
   double score_cap = 0.05;  // highest relative improvement credited in one round
   // Checks (docs/incentives.md).
   double outlier_factor = 10;           // norm above this x the round's median (>= 3 updates)
-  double max_update_ratio = 1.0;        // norm above this x the model's norm: rejected
+  double max_update_ratio = 2.0;        // norm above this x the model's norm: rejected
   uint32_t copy_sketch = 8192;          // coordinates sampled for the copy check
   double copy_cosine = 0.97;            // cosine to an earlier submission above this: a copy
   double data_alpha = 0.3;              // EMA weight of the own-vs-random data verdict
+  double data_z = 2;                    // standard errors the data check must clear for a verdict
   double data_margin = 1.25;            // own-page gain must exceed this x the random-page gain
-  uint32_t data_pages = 2;              // pages sampled for each side of the data check
-  uint32_t data_batches = 1;            // batches evaluated for each side
+  uint32_t data_pages = 4;              // pages sampled for each side of the data check
+  uint32_t data_batches = 4;            // batches evaluated for each side
   double max_messages_per_second = 20;  // per key; more are answered rate_limited
   double max_connection_messages_per_second = 40;  // per connection, checked before signatures
   double request_window_seconds = 60;   // a request's sent_unix_ms must be this close to now

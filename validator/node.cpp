@@ -189,13 +189,25 @@ struct ValidatorNode::Impl {
     const double base_loss = EvaluateLoss(model, blocks);
     RoundOutcome outcome;
     outcome.round = round.round;
-    DataCheck check{&*train,        round.round_seed, round.secret, cfg.pages_per_miner,
-                    cfg.data_pages, cfg.data_batches, cfg.batch,    cfg.model.context,
-                    cfg.eval_lr,    cfg.data_margin};
+    DataCheck check;
+    check.train = &*train;
+    check.round_seed = round.round_seed;
+    check.secret = round.secret;
+    check.pages_per_miner = cfg.pages_per_miner;
+    check.data_pages = cfg.data_pages;
+    check.data_batches = cfg.data_batches;
+    check.batch = cfg.batch;
+    check.context = cfg.model.context;
+    check.eval_lr = cfg.eval_lr;
+    check.margin = cfg.data_margin;
+    check.z = cfg.data_z;
     for (const AcceptedUpdate* a : kept) {
       LOCONET_ASSIGN_OR_RETURN(Update u, Decode(*a));
-      Measured m{a->miner, a->order, ImprovementOf(model, u, cfg.eval_lr, blocks, base_loss), 0};
-      LOCONET_ASSIGN_OR_RETURN(m.verdict, DataVerdictOf(model, u, a->miner, check));
+      Measured m{a->miner, a->order, ImprovementOf(model, u, cfg.eval_lr, blocks, base_loss)};
+      LOCONET_ASSIGN_OR_RETURN(DataVerdict data, DataVerdictOf(model, u, a->miner, check));
+      m.verdict = data.verdict;
+      m.own_gain = data.own_gain;
+      m.random_gain = data.random_gain;
       outcome.measured.push_back(m);
     }
     outcome.rejected = round.rejected;
@@ -217,7 +229,7 @@ struct ValidatorNode::Impl {
     PublishModelUpdate(update_body);
     Status pruned = payloads->Prune(round.round + 1);
     if (!pruned.ok()) spdlog::warn("payload log: {}", pruned.ToString());
-    ReportStatus(scores, update_body, base_loss, t0);
+    ReportStatus(scores, update_body, outcome.measured, base_loss, t0);
     ++round.round;
     return Status::Ok();
   }
@@ -303,27 +315,37 @@ struct ValidatorNode::Impl {
   }
 
   void ReportStatus(const ledger::ScoresBody& scores, const ledger::ModelUpdateBody& update,
-                    double base_loss, std::chrono::steady_clock::time_point t0) {
+                    const std::vector<Measured>& measured, double base_loss,
+                    std::chrono::steady_clock::time_point t0) {
     const double global_loss = EvaluateLoss(model, status_blocks);
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     nlohmann::json j = {{"round", round.round},
                         {"submissions", round.submitted.size()},
-                        {"accepted", update.accepted.size()},
+                        {"accepted", measured.size()},
+                        {"aggregated", update.accepted.size()},
                         {"rejections", round.rejection_counts},
                         {"base_loss", base_loss},
                         {"heldout_loss", global_loss},
                         {"model_hash", served.hash.Hex()},
+                        {"model_norm", UpdateNorm(ParameterList(*model))},
                         {"close_seconds", secs}};
     nlohmann::json miners = nlohmann::json::array();
     for (const auto& e : scores.entries) {
       double norm = 0;
       for (const auto& a : round.accepted) norm = a.miner == e.miner ? a.norm : norm;
-      miners.push_back({{"miner", e.miner.Short()},
-                        {"reason", CodeName(static_cast<Code>(e.reason))},
-                        {"improvement", e.improvement_ppb / 1e9},
-                        {"ema", e.ema_ppb / 1e9},
-                        {"norm", norm}});
+      nlohmann::json m = {{"miner", e.miner.Short()},
+                          {"reason", CodeName(static_cast<Code>(e.reason))},
+                          {"improvement", e.improvement_ppb / 1e9},
+                          {"ema", e.ema_ppb / 1e9},
+                          {"data", e.data_ppb / 1e9},
+                          {"norm", norm}};
+      for (const Measured& x : measured) {
+        if (x.miner != e.miner) continue;
+        m["data_own_gain"] = x.own_gain;
+        m["data_random_gain"] = x.random_gain;
+      }
+      miners.push_back(m);
     }
     j["miners"] = miners;
     if (status_out.is_open()) status_out << j.dump() << "\n" << std::flush;

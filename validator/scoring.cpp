@@ -47,8 +47,35 @@ double ImprovementOf(GPT& model, const Update& update, double eval_lr,
   return std::isfinite(loss) && base_loss > 0 ? (base_loss - loss) / base_loss : -1.0;
 }
 
-Result<int> DataVerdictOf(GPT& model, const Update& update, const PublicKey& miner,
-                          const DataCheck& c) {
+// The relative improvement of the update on each block separately.
+std::vector<double> PerBlockImprovements(GPT& model, const Update& update, double eval_lr,
+                                         const std::vector<torch::Tensor>& blocks) {
+  torch::NoGradGuard no_grad;
+  std::vector<double> before;
+  for (const auto& b : blocks) before.push_back(model->Loss(b).item<double>());
+  std::vector<torch::Tensor> params = ParameterList(*model);
+  std::vector<torch::Tensor> saved = CloneParameters(*model);
+  for (size_t i = 0; i < params.size(); ++i) params[i].sub_(update[i], eval_lr);
+  std::vector<double> out;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const double after = model->Loss(blocks[i]).item<double>();
+    out.push_back(std::isfinite(after) && before[i] > 0 ? (before[i] - after) / before[i] : -1.0);
+  }
+  CopyParameters(params, saved);
+  return out;
+}
+
+void MeanAndVariance(const std::vector<double>& x, double* mean, double* var) {
+  *mean = 0;
+  for (double v : x) *mean += v;
+  *mean /= static_cast<double>(x.size());
+  *var = 0;
+  for (double v : x) *var += (v - *mean) * (v - *mean);
+  *var = x.size() > 1 ? *var / static_cast<double>(x.size() - 1) : 0.0;
+}
+
+Result<DataVerdict> DataVerdictOf(GPT& model, const Update& update, const PublicKey& miner,
+                                  const DataCheck& c) {
   const uint64_t num_pages = c.train->num_pages();
   std::vector<uint64_t> own =
       datasets::AssignPages(c.round_seed, miner, num_pages, c.pages_per_miner);
@@ -62,20 +89,31 @@ Result<int> DataVerdictOf(GPT& model, const Update& update, const PublicKey& min
   }
   std::vector<uint64_t> random_sample =
       datasets::SampleUnassignedPages(pick, own, num_pages, c.data_pages);
-  if (own_sample.empty() || random_sample.empty()) return 0;
+  if (own_sample.empty() || random_sample.empty()) return DataVerdict{};
   LOCONET_ASSIGN_OR_RETURN(auto own_blocks, DrawBlocks(*c.train, own_sample, c.batch, c.context,
                                                        SeedFrom(pick), c.data_batches));
   LOCONET_ASSIGN_OR_RETURN(
       auto random_blocks,
       DrawBlocks(*c.train, random_sample, c.batch, c.context, SeedFrom(pick) + 1, c.data_batches));
-  torch::NoGradGuard no_grad;
-  const double own_gain =
-      ImprovementOf(model, update, c.eval_lr, own_blocks, EvaluateLoss(model, own_blocks));
-  const double random_gain =
-      ImprovementOf(model, update, c.eval_lr, random_blocks, EvaluateLoss(model, random_blocks));
-  // A miner that trained elsewhere improves its own pages about as much as random ones: the
-  // margin turns that coin flip into a -1 most of the time.
-  return own_gain > 0 && own_gain > c.margin * std::max(random_gain, 0.0) ? 1 : -1;
+  double own_mean, own_var, random_mean, random_var;
+  MeanAndVariance(PerBlockImprovements(model, update, c.eval_lr, own_blocks), &own_mean, &own_var);
+  MeanAndVariance(PerBlockImprovements(model, update, c.eval_lr, random_blocks), &random_mean,
+                  &random_var);
+  // A miner that trained on its pages improves them more than `margin` x random pages: +1 when
+  // that is so by more than `z` standard errors of the batch means. -1 when its own pages do
+  // not gain more than random ones by that much at all (a miner that trained elsewhere). In
+  // between, no verdict: on a fresh model every update improves all pages about equally, and a
+  // verdict there would be a coin flip that the EMA carries for many rounds.
+  const double n = static_cast<double>(c.data_batches);
+  const double se_margin = std::sqrt(own_var / n + c.margin * c.margin * random_var / n);
+  const double se_plain = std::sqrt(own_var / n + random_var / n);
+  int verdict = 0;
+  if (own_mean > 0 && own_mean - c.margin * std::max(random_mean, 0.0) > c.z * se_margin) {
+    verdict = 1;
+  } else if (own_mean <= 0 || own_mean - random_mean <= c.z * se_plain) {
+    verdict = -1;
+  }
+  return DataVerdict{verdict, own_mean, random_mean};
 }
 
 ledger::ScoresBody ScoreRound(const RoundOutcome& o, const ScoringRules& rules,

@@ -45,13 +45,20 @@ struct DataCheck {
   uint32_t pages_per_miner = 0, data_pages = 0, data_batches = 0, batch = 0;
   int64_t context = 0;
   double eval_lr = 1, margin = 1.25;
+  double z = 2;  // standard errors the difference must clear for a verdict
+};
+
+struct DataVerdict {
+  int verdict = 0;                       // +1, -1, or 0 when there is nothing to compare
+  double own_gain = 0, random_gain = 0;  // relative improvements on each side
 };
 
 // +1 if the update improves the miner's own assigned pages by more than `margin` x its gain on
-// random unassigned pages (both sampled with the round's secret), -1 otherwise, 0 when there is
-// nothing to compare.
-Result<int> DataVerdictOf(GPT& model, const Update& update, const PublicKey& miner,
-                          const DataCheck& check);
+// random unassigned pages (both sampled with the round's secret) by more than `z` standard errors
+// of the per-batch gains; -1 if its own pages do not gain more than random ones by `z` standard
+// errors at all; 0 (no verdict) in between.
+Result<DataVerdict> DataVerdictOf(GPT& model, const Update& update, const PublicKey& miner,
+                                  const DataCheck& check);
 
 // A miner's standing carried from round to round (and rebuilt from the ledger at start).
 struct Standing {
@@ -71,7 +78,8 @@ struct Measured {
   PublicKey miner;
   uint32_t order = 0;
   double improvement = 0;
-  int verdict = 0;  // +1, -1, or 0 (no verdict)
+  int verdict = 0;                       // +1, -1, or 0 (no verdict)
+  double own_gain = 0, random_gain = 0;  // the data check's two sides, for the status line
 };
 
 // Everything the round's score record is made of.
