@@ -5,8 +5,9 @@
 
 #include "apps/commands.h"
 #include "apps/stop.h"
-#include "trainer/miner.h"
-#include "validator/devnet.h"
+#include "miner/adversary.h"
+#include "miner/miner.h"
+#include "apps/devnet.h"
 #include "validator/node.h"
 
 namespace loconet::apps {

@@ -17,6 +17,7 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.state_file = ResolvePath(dir, c.Str("validator.state", v.state_file));
   v.data_dir = ResolvePath(dir, c.Str("validator.data", v.data_dir));
   v.status_file = ResolvePath(dir, c.Str("validator.status_file", std::string()));
+  v.endpoints_file = ResolvePath(dir, c.Str("validator.endpoints_file", std::string()));
   v.router_endpoint = c.Str("validator.router", v.router_endpoint);
   v.pub_endpoint = c.Str("validator.pub", v.pub_endpoint);
   v.seed = static_cast<uint64_t>(c.Int("validator.seed", 1, 0, INT64_MAX));

@@ -17,6 +17,7 @@ struct ValidatorConfig {
   std::string state_file = "validator/state.pt";  // global model, outer momentum, next round
   std::string data_dir = "data/corpus";           // heldout.shard and train.shard
   std::string status_file;                        // one JSON line per round; empty: none
+  std::string endpoints_file;  // {"router": ..., "pub": ...} as bound (port 0 resolved); empty: none
   std::string router_endpoint = "tcp://127.0.0.1:7600";
   std::string pub_endpoint = "tcp://127.0.0.1:7601";
   ModelConfig model;

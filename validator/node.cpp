@@ -420,6 +420,13 @@ struct ValidatorNode::Impl {
                                  cfg.pages_per_miner};
     service.emplace(ServiceState{&cfg, &id, &registry, &round, &*payloads, &receipt_rules, &served,
                                  store.get(), &*committer});
+    if (!cfg.endpoints_file.empty()) {
+      // Written once bound, so a supervisor that asked for port 0 learns the real ports.
+      const nlohmann::json ep = {{"router", server->router_endpoint()},
+                                 {"pub", server->pub_endpoint()},
+                                 {"key", id.public_key().Hex()}};
+      LOCONET_RETURN_IF_ERROR(WriteFileAtomic(cfg.endpoints_file, ep.dump() + "\n"));
+    }
     spdlog::info("validator {} serving on {} (announcements on {}), {}", id.public_key().Hex(),
                  server->router_endpoint(), server->pub_endpoint(),
                  cfg.curve ? "encrypted (CURVE)" : "NOT encrypted");

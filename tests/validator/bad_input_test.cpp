@@ -20,7 +20,7 @@
 #include "tests/trainer/fixture.h"
 #include "tests/validator/fixture.h"
 #include "trainer/gpt.h"
-#include "trainer/miner.h"
+#include "miner/miner.h"
 #include "trainer/params.h"
 #include "trainer/wire.h"
 #include "validator/node.h"

@@ -1,7 +1,7 @@
 // The example configs in configs/ stay in step with the loaders: every key in them is known.
 #include <catch2/catch.hpp>
 
-#include "trainer/miner.h"
+#include "miner/config.h"
 #include "validator/config.h"
 
 using namespace loconet;

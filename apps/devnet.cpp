@@ -1,11 +1,8 @@
-#include "validator/devnet.h"
+#include "apps/devnet.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,25 +25,6 @@ namespace loconet {
 namespace fs = std::filesystem;
 
 namespace {
-
-// A TCP port on 127.0.0.1 that was free a moment ago.
-Result<int> FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return Error(Code::kIoError, "socket() failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    return Error(Code::kIoError, "cannot find a free port on 127.0.0.1");
-  }
-  int port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
-}
 
 // Starts `argv` with stdout and stderr appended to `log`; the child gets SIGTERM if we die.
 Result<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& log) {
@@ -101,10 +79,6 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
     return Error(Code::kNotFound,
                  data + ": no train.shard and heldout.shard; run `loconet data prepare`");
   }
-  LOCONET_ASSIGN_OR_RETURN(int router_port, FreePort());
-  LOCONET_ASSIGN_OR_RETURN(int pub_port, FreePort());
-  const std::string router = "tcp://127.0.0.1:" + std::to_string(router_port);
-  const std::string pub = "tcp://127.0.0.1:" + std::to_string(pub_port);
 
   // The validator.
   const fs::path vdir = dir / "validator";
@@ -114,7 +88,8 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
   std::ofstream vc(vdir / "validator.toml");
   vc << "model = " << Quote(model) << "\n\n[validator]\nkey = \"key\"\ndb = \"ledger\"\n"
      << "state = \"state.pt\"\nstatus_file = \"status.jsonl\"\ndata = " << Quote(data) << "\n"
-     << "router = " << Quote(router) << "\npub = " << Quote(pub) << "\nthreads = 1\n\n"
+     << "endpoints_file = \"endpoints.json\"\n"
+     << "router = \"tcp://127.0.0.1:0\"\npub = \"tcp://127.0.0.1:0\"\nthreads = 1\n\n"
      << "[round]\ncount = " << o.rounds << "\nmin_miners = " << o.miners + o.adversaries.size()
      << "\nseconds = " << o.round_seconds << "\n"
      << "local_steps = " << o.local_steps << "\nbatch = " << o.batch
@@ -123,6 +98,33 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
      << "\n";
   vc.close();
   const std::string status_file = (vdir / "status.jsonl").string();
+
+  LOCONET_ASSIGN_OR_RETURN(
+      pid_t validator, Spawn({binary, "validator", "--config", (vdir / "validator.toml").string()},
+                             (vdir / "log.txt").string()));
+  // The validator binds port 0; it writes the ports it got once it serves.
+  std::string router, pub;
+  for (int waited = 0; router.empty(); waited += 50) {
+    int status = 0;
+    if (::waitpid(validator, &status, WNOHANG) == validator) {
+      return Error(Code::kInternal,
+                   "the validator stopped before serving; see " + (vdir / "log.txt").string());
+    }
+    if (stop.load() || waited > 120000) {
+      Stop(validator, 2000);
+      return Error(Code::kTimeout, "the validator did not start serving within 120 s");
+    }
+    auto text = ReadFile((vdir / "endpoints.json").string());
+    if (text.ok()) {
+      auto j = nlohmann::json::parse(*text, nullptr, false);
+      if (!j.is_discarded() && j.contains("router") && j.contains("pub")) {
+        router = j["router"].get<std::string>();
+        pub = j["pub"].get<std::string>();
+        break;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 
   // The miners.
   std::vector<std::string> miner_configs;
@@ -152,9 +154,6 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
 
   out << "devnet: validator on " << router << ", " << o.miners << " miners, " << o.rounds
       << " rounds of " << o.local_steps << " local steps; logs in " << dir.string() << "\n";
-  LOCONET_ASSIGN_OR_RETURN(
-      pid_t validator, Spawn({binary, "validator", "--config", (vdir / "validator.toml").string()},
-                             (vdir / "log.txt").string()));
   std::vector<pid_t> miners;
   for (int i = 0; i < total; ++i) {
     auto pid = Spawn({binary, "miner", "--config", miner_configs[i]},

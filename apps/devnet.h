@@ -29,7 +29,7 @@ struct DevnetOptions {
   std::string codec = "int8";
   double lr = 3e-3;
   int64_t warmup_steps = 10;
-  // Extra miners that each run one attack (trainer/miner.h kAdversaries); "copy" attacks copy
+  // Extra miners that each run one attack (miner/adversary.h kAdversaries); "copy" attacks copy
   // miner-0.
   std::vector<std::string> adversaries;
 };

@@ -1,4 +1,4 @@
-#include "trainer/miner.h"
+#include "miner/miner.h"
 
 #include <torch/torch.h>
 
@@ -11,7 +11,6 @@
 #include <optional>
 #include <thread>
 
-#include "core/config.h"
 #include "core/files.h"
 #include "core/hash.h"
 #include "core/keys.h"
@@ -19,6 +18,7 @@
 #include "datasets/assignment.h"
 #include "datasets/loader.h"
 #include "datasets/shard.h"
+#include "miner/adversary.h"
 #include "sync/codec.h"
 #include "sync/envelope.h"
 #include "sync/messages.h"
@@ -35,71 +35,14 @@ namespace loconet {
 using datasets::BlockLoader;
 using datasets::ShardReader;
 
-Result<MinerConfig> LoadMinerConfig(const std::string& path) {
-  LOCONET_ASSIGN_OR_RETURN(Config c, Config::LoadFile(path));
-  const std::string dir = std::filesystem::path(path).parent_path().string();
-  MinerConfig m;
-  std::string model_file = c.Str("model", std::nullopt);
-  m.key_file = ResolvePath(dir, c.Str("miner.key", std::nullopt));
-  m.name = c.Str("miner.name", m.name);
-  m.validator_router = c.Str("miner.validator", m.validator_router);
-  m.validator_pub = c.Str("miner.validator_pub", m.validator_pub);
-  const std::string validator_key = c.Str("miner.validator_key", std::nullopt);
-  m.curve = c.Bool("miner.curve", true);
-  m.data_dir = ResolvePath(dir, c.Str("miner.data", m.data_dir));
-  m.log_file = ResolvePath(dir, c.Str("miner.log_file", std::string()));
-  m.threads = static_cast<int>(c.Int("miner.threads", 1, 0, 1024));
-  m.request_timeout_ms = static_cast<int>(c.Int("miner.request_timeout_ms", 5000, 10, 600000));
-  m.rounds = c.Int("miner.rounds", 0, 0, INT64_MAX);
-  m.adversary = c.Str("miner.adversary", std::string());
-  m.copy_from = ResolvePath(dir, c.Str("miner.copy_from", std::string()));
-  m.dump_submission = c.Bool("miner.dump_submission", false);
-  m.schedule.peak = c.Real("train.lr", 3e-3, 1e-8, 1.0);
-  m.schedule.min_ratio = c.Real("train.min_lr_ratio", 0.1, 0.0, 1.0);
-  m.schedule.warmup_steps = c.Int("train.warmup_steps", 20, 0, INT64_MAX);
-  m.schedule.total_steps = c.Int("train.total_steps", 100000, 1, INT64_MAX);
-  m.weight_decay = c.Real("train.weight_decay", 0.1, 0.0, 10.0);
-  m.beta1 = c.Real("train.beta1", 0.9, 0.0, 0.99999);
-  m.beta2 = c.Real("train.beta2", 0.95, 0.0, 0.99999);
-  m.grad_clip = c.Real("train.grad_clip", 1.0, 1e-6, 1e6);
-  LOCONET_RETURN_IF_ERROR(c.Finish());
-  if (!validator_key.empty()) {
-    auto key = ParsePublicKey(validator_key);
-    if (!key.ok()) {
-      return Error(Code::kConfigError,
-                   path + ": key 'miner.validator_key': " + key.status().message() +
-                       " (the validator's public key, 64 hex characters)");
-    }
-    m.validator_key = *key;
-  }
-  if (!m.adversary.empty() && !IsAdversary(m.adversary)) {
-    return Error(Code::kConfigError,
-                 path + ": key 'miner.adversary': unknown attack '" + m.adversary + "'");
-  }
-  LOCONET_ASSIGN_OR_RETURN(Config mc, Config::LoadFile(ResolvePath(dir, model_file)));
-  LOCONET_ASSIGN_OR_RETURN(m.model, ReadModelConfig(mc));
-  return m;
-}
-
-const char* const kAdversaries[] = {
-    "zero",        "noise",      "sign_flip", "scale100",   "scale1e6",   "nan",
-    "copy",        "copy_noise", "replay",    "unassigned", "stale_base", "future_round",
-    "wrong_codec", "oversized",  "malformed", "flood",      nullptr};
-
-bool IsAdversary(const std::string& name) {
-  for (int i = 0; kAdversaries[i]; ++i) {
-    if (name == kAdversaries[i]) return true;
-  }
-  return false;
-}
-
 namespace {
 
 Bytes ToBytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
-class Miner {
+class Miner : public MinerLink {
  public:
-  Miner(const MinerConfig& cfg, Identity id) : cfg_(cfg), id_(std::move(id)) {}
+  Miner(const MinerConfig& cfg, Identity id)
+      : cfg_(cfg), id_(std::move(id)), behaviour_(MakeBehaviour(cfg)) {}
 
   Status Init() {
     sync::RouteProtobufLogs();
@@ -129,7 +72,7 @@ class Miner {
   }
 
   // Sends one request and returns the validator's verified reply.
-  Result<proto::Reply> Call(const proto::Request& req, int attempts = 3) {
+  Result<proto::Reply> Call(const proto::Request& req, int attempts) override {
     proto::Request bound = req;
     LOCONET_ASSIGN_OR_RETURN(Bytes env, sync::SealRequest(id_, cfg_.validator_key, &bound));
     LOCONET_ASSIGN_OR_RETURN(Bytes raw, client_->Request(env, cfg_.request_timeout_ms, attempts));
@@ -150,7 +93,7 @@ class Miner {
   Status Register() {
     proto::Request req;
     req.mutable_register_()->set_name(cfg_.name);
-    LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(req));
+    LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(req, 3));
     if (!reply.accepted()) {
       return Error(static_cast<Code>(reply.reason()), "registration refused: " + reply.message());
     }
@@ -201,7 +144,7 @@ class Miner {
       proto::Request req;
       req.mutable_checkpoint()->set_model_hash(hash);
       req.mutable_checkpoint()->set_index(i);
-      LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(req));
+      LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(req, 3));
       if (!reply.accepted()) {
         return Error(static_cast<Code>(reply.reason()), "checkpoint: " + reply.message());
       }
@@ -228,21 +171,8 @@ class Miner {
     if (log_.is_open()) log_ << j.dump() << "\n" << std::flush;
   }
 
-  // Reads the submission that the miner in cfg_.copy_from made for `round`, waiting for it
-  // until the deadline (the "copy" attacks).
-  Result<proto::Submission> VictimSubmission(const proto::RoundAnnouncement& a) {
-    const std::string path = cfg_.copy_from + "/last_submission.bin";
-    while (UnixMillis() < a.deadline_unix_ms()) {
-      auto bytes = ReadFile(path);
-      proto::Submission s;
-      if (bytes.ok() && s.ParseFromString(*bytes) && s.round() == a.round()) return s;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return Error(Code::kTimeout, "no submission to copy from " + path);
-  }
-
   // Sends raw bytes instead of a signed request (the "oversized" and "malformed" attacks).
-  Status SendRaw(const Bytes& raw, uint64_t round) {
+  Status SendRaw(const Bytes& raw, uint64_t round) override {
     auto r = client_->Request(raw, cfg_.request_timeout_ms, 1);
     if (!r.ok()) return r.status();
     auto env = sync::OpenEnvelope(r->data(), r->size(), 1u << 30, sync::kTagReply);
@@ -262,14 +192,7 @@ class Miner {
   }
 
   Status TrainAndSubmit(const proto::RoundAnnouncement& a) {
-    const std::string& attack = cfg_.adversary;
-    if (attack == "oversized") return SendRaw(Bytes(80u << 20, 0x5a), a.round());
-    if (attack == "malformed") return SendRaw(Bytes{0x0a, 0xff, 0xff, 0x01, 0x13, 0x37}, a.round());
-    if (attack == "flood") {
-      proto::Request ping;
-      ping.mutable_get_round();
-      for (int i = 0; i < 200; ++i) (void)Call(ping, 1);
-    }
+    if (std::optional<Status> instead = behaviour_->Instead(*this, a)) return *instead;
     const Hash256 round_seed = HashFromRaw(a.round_seed());
     auto pages =
         datasets::AssignPages(round_seed, id_.public_key(), a.num_pages(), a.pages_per_miner());
@@ -278,12 +201,7 @@ class Miner {
                                                " training pages, this miner's shard has " +
                                                std::to_string(train_->num_pages()));
     }
-    // The "unassigned" attack trains elsewhere but still claims its assigned pages.
-    std::vector<uint64_t> train_pages =
-        attack == "unassigned"
-            ? datasets::SampleUnassignedPages(round_seed, pages, a.num_pages(),
-                                              static_cast<uint32_t>(pages.size()))
-            : pages;
+    std::vector<uint64_t> train_pages = behaviour_->PagesToTrain(round_seed, pages, a.num_pages());
     uint64_t seed = 0;
     std::memcpy(&seed, id_.public_key().bytes.data(), 8);
     LOCONET_ASSIGN_OR_RETURN(
@@ -311,21 +229,11 @@ class Miner {
     auto now = ParameterList(*trainer_->model());
     for (size_t i = 0; i < now.size(); ++i) delta.push_back(start[i] - now[i].detach());
     CopyParameters(now, start);
-    {
-      torch::NoGradGuard no_grad;
-      for (auto& d : delta) {
-        if (attack == "zero") d.zero_();
-        if (attack == "noise") d = torch::randn_like(d) * d.std();
-        if (attack == "sign_flip") d.neg_();
-        if (attack == "scale100") d.mul_(100.0);
-        if (attack == "scale1e6") d.mul_(1e6);
-      }
-      if (attack == "nan") delta[0].view(-1)[0] = NAN;
-    }
+    behaviour_->ChangeDelta(&delta);
 
     sync::CodecSpec spec = sync::CodecSpec::FromProto(a.codec());
     LOCONET_RETURN_IF_ERROR(spec.Validate());
-    if (attack == "wrong_codec") spec.name = spec.name == "fp32" ? "int8" : "fp32";
+    behaviour_->ChangeSpec(&spec);
     if (!feedback_ || codec_spec_ != spec) {
       feedback_ = std::make_unique<sync::ErrorFeedback>(spec.ef_beta);
       codec_spec_ = spec;
@@ -333,35 +241,14 @@ class Miner {
     LOCONET_ASSIGN_OR_RETURN(std::unique_ptr<sync::Codec> codec, sync::MakeCodec(spec));
     proto::Request req;
     proto::Submission* s = req.mutable_submission();
-    s->set_round(attack == "future_round" ? a.round() + 1 : a.round());
-    // "stale_base" claims the previous round's model (or a made-up one in its first round).
-    const std::string old_base = previous_base_.empty()
-                                     ? RawString(Blake2b256(std::string_view("an older model")))
-                                     : previous_base_;
-    s->set_base_hash(attack == "stale_base" ? old_base : a.base_hash());
-    previous_base_ = a.base_hash();
+    s->set_round(a.round());
+    s->set_base_hash(a.base_hash());
     s->set_pages_digest(RawString(datasets::PagesDigest(pages)));
     *s->mutable_codec() = spec.ToProto();
     s->set_inner_steps(a.local_steps());
     s->set_train_loss(loss_sum / std::max<uint32_t>(1, a.local_steps()));
     EncodeDeltas(*trainer_->model(), delta, *codec, *feedback_, s->mutable_tensors());
-    if (attack == "replay" && previous_tensors_.size() > 0) {
-      *s->mutable_tensors() = previous_tensors_;
-    } else {
-      previous_tensors_ = s->tensors();
-    }
-    if (attack == "copy" || attack == "copy_noise") {
-      LOCONET_ASSIGN_OR_RETURN(proto::Submission victim, VictimSubmission(a));
-      *s->mutable_tensors() = victim.tensors();
-      if (attack == "copy_noise") {
-        LOCONET_ASSIGN_OR_RETURN(std::vector<torch::Tensor> theirs,
-                                 DecodeDeltas(*trainer_->model(), victim.tensors(), *codec));
-        for (auto& t : theirs) t.add_(torch::randn_like(t) * t.std() * 0.05);
-        sync::ErrorFeedback none(0.0);
-        s->clear_tensors();
-        EncodeDeltas(*trainer_->model(), theirs, *codec, none, s->mutable_tensors());
-      }
-    }
+    LOCONET_RETURN_IF_ERROR(behaviour_->ChangeSubmission(s, a, *trainer_->model(), *codec));
     const size_t bytes = req.ByteSizeLong();
     LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(req, 1));
     if (reply.reason() == static_cast<uint32_t>(Code::kUnknownKey)) {
@@ -413,7 +300,7 @@ class Miner {
       ApplyUpdates();
       proto::Request req;
       req.mutable_get_round();
-      auto reply = Call(req);
+      auto reply = Call(req, 3);
       if (!reply.ok()) {
         spdlog::warn("get round: {}", reply.status().ToString());
         continue;
@@ -465,9 +352,7 @@ class Miner {
   std::unique_ptr<sync::Codec> fp32_;
   std::unique_ptr<sync::ErrorFeedback> feedback_;
   sync::CodecSpec codec_spec_;
-  // State of the replay and stale-base attacks.
-  google::protobuf::RepeatedPtrField<proto::EncodedTensor> previous_tensors_;
-  std::string previous_base_;
+  std::unique_ptr<Behaviour> behaviour_;
   std::ofstream log_;
 };
 

@@ -1,0 +1,130 @@
+#include "miner/adversary.h"
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "core/files.h"
+#include "datasets/assignment.h"
+#include "trainer/wire.h"
+
+namespace loconet {
+
+const char* const kAdversaries[] = {
+    "zero",        "noise",      "sign_flip", "scale100",   "scale1e6",   "nan",
+    "copy",        "copy_noise", "replay",    "unassigned", "stale_base", "future_round",
+    "wrong_codec", "oversized",  "malformed", "flood",      nullptr};
+
+bool IsAdversary(const std::string& name) {
+  for (int i = 0; kAdversaries[i]; ++i) {
+    if (name == kAdversaries[i]) return true;
+  }
+  return false;
+}
+
+namespace {
+
+class Honest : public Behaviour {};
+
+// One class for every attack: each hook acts only for the attacks it concerns.
+class Attack : public Behaviour {
+ public:
+  explicit Attack(const MinerConfig& cfg) : cfg_(cfg), name_(cfg.adversary) {}
+
+  std::optional<Status> Instead(MinerLink& link, const proto::RoundAnnouncement& a) override {
+    if (name_ == "oversized") return link.SendRaw(Bytes(80u << 20, 0x5a), a.round());
+    if (name_ == "malformed")
+      return link.SendRaw(Bytes{0x0a, 0xff, 0xff, 0x01, 0x13, 0x37}, a.round());
+    if (name_ == "flood") {
+      // Then submits like everyone else: the flood alone must cost it the round.
+      proto::Request ping;
+      ping.mutable_get_round();
+      for (int i = 0; i < 200; ++i) (void)link.Call(ping, 1);
+    }
+    return std::nullopt;
+  }
+
+  std::vector<uint64_t> PagesToTrain(const Hash256& round_seed,
+                                     const std::vector<uint64_t>& assigned,
+                                     uint64_t num_pages) override {
+    // Trains elsewhere but still claims its assigned pages.
+    if (name_ != "unassigned") return assigned;
+    return datasets::SampleUnassignedPages(round_seed, assigned, num_pages,
+                                           static_cast<uint32_t>(assigned.size()));
+  }
+
+  void ChangeDelta(std::vector<torch::Tensor>* delta) override {
+    torch::NoGradGuard no_grad;
+    for (auto& d : *delta) {
+      if (name_ == "zero") d.zero_();
+      if (name_ == "noise") d = torch::randn_like(d) * d.std();
+      if (name_ == "sign_flip") d.neg_();
+      if (name_ == "scale100") d.mul_(100.0);
+      if (name_ == "scale1e6") d.mul_(1e6);
+    }
+    if (name_ == "nan" && !delta->empty()) (*delta)[0].view(-1)[0] = NAN;
+  }
+
+  void ChangeSpec(sync::CodecSpec* spec) override {
+    if (name_ == "wrong_codec") spec->name = spec->name == "fp32" ? "int8" : "fp32";
+  }
+
+  Status ChangeSubmission(proto::Submission* s, const proto::RoundAnnouncement& a,
+                          torch::nn::Module& model, const sync::Codec& codec) override {
+    if (name_ == "future_round") s->set_round(a.round() + 1);
+    if (name_ == "stale_base") {
+      // The previous round's model, or a made-up one in its first round.
+      s->set_base_hash(previous_base_.empty()
+                           ? RawString(Blake2b256(std::string_view("an older model")))
+                           : previous_base_);
+    }
+    previous_base_ = a.base_hash();
+    if (name_ == "replay" && previous_tensors_.size() > 0) {
+      *s->mutable_tensors() = previous_tensors_;
+    } else {
+      previous_tensors_ = s->tensors();
+    }
+    if (name_ == "copy" || name_ == "copy_noise") {
+      LOCONET_ASSIGN_OR_RETURN(proto::Submission victim, VictimSubmission(a));
+      *s->mutable_tensors() = victim.tensors();
+      if (name_ == "copy_noise") {
+        LOCONET_ASSIGN_OR_RETURN(std::vector<torch::Tensor> theirs,
+                                 DecodeDeltas(model, victim.tensors(), codec));
+        torch::NoGradGuard no_grad;
+        for (auto& t : theirs) t.add_(torch::randn_like(t) * t.std() * 0.05);
+        sync::ErrorFeedback none(0.0);
+        s->clear_tensors();
+        EncodeDeltas(model, theirs, codec, none, s->mutable_tensors());
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  // Reads the submission that the miner in cfg_.copy_from made for this round, waiting for it
+  // until the deadline.
+  Result<proto::Submission> VictimSubmission(const proto::RoundAnnouncement& a) {
+    const std::string path = cfg_.copy_from + "/last_submission.bin";
+    while (UnixMillis() < a.deadline_unix_ms()) {
+      auto bytes = ReadFile(path);
+      proto::Submission s;
+      if (bytes.ok() && s.ParseFromString(*bytes) && s.round() == a.round()) return s;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return Error(Code::kTimeout, "no submission to copy from " + path);
+  }
+
+  MinerConfig cfg_;
+  std::string name_;
+  google::protobuf::RepeatedPtrField<proto::EncodedTensor> previous_tensors_;
+  std::string previous_base_;
+};
+
+}  // namespace
+
+std::unique_ptr<Behaviour> MakeBehaviour(const MinerConfig& config) {
+  if (config.adversary.empty()) return std::make_unique<Honest>();
+  return std::make_unique<Attack>(config);
+}
+
+}  // namespace loconet

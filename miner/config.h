@@ -1,0 +1,38 @@
+// A miner's settings: the [miner] and [train] sections of a miner config (configs/miner.toml;
+// every key in docs/operations.md). Torch-free.
+#pragma once
+
+#include <string>
+
+#include "core/keys.h"
+#include "core/status.h"
+#include "trainer/model_config.h"
+#include "trainer/schedule.h"
+
+namespace loconet {
+
+struct MinerConfig {
+  std::string key_file;
+  std::string name = "miner";
+  std::string validator_router = "tcp://127.0.0.1:7600";
+  std::string validator_pub = "tcp://127.0.0.1:7601";
+  PublicKey validator_key;               // every reply and update must be signed by this key
+  bool curve = true;                     // encrypt to validator_key (the validator's setting)
+  std::string data_dir = "data/corpus";  // train.shard
+  std::string log_file;                  // one JSON line per round; empty: none
+  ModelConfig model;
+  int threads = 1;
+  LrSchedule schedule{3e-3, 0.1, 20, 100000};  // over this miner's inner steps
+  double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.95, grad_clip = 1.0;
+  int request_timeout_ms = 5000;
+  int64_t rounds = 0;  // stop after this many submissions; 0: until stopped
+  // Testing the validator: behave like a real miner except for one attack (kAdversaries).
+  std::string adversary;
+  std::string copy_from;         // the folder of the miner whose submissions "copy" takes
+  bool dump_submission = false;  // write last_submission.bin beside the log file
+};
+
+// Reads a miner config; relative paths in it are taken relative to the config's folder.
+Result<MinerConfig> LoadMinerConfig(const std::string& path);
+
+}  // namespace loconet
