@@ -1,5 +1,7 @@
 #include "core/bytes.h"
 
+#include <sodium.h>
+
 #include <cstring>
 
 namespace loconet {
@@ -108,36 +110,28 @@ Status ByteReader::Finish(const std::string& what) const {
 }
 
 std::string ToHex(const uint8_t* data, size_t n) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string s(2 * n, '0');
-  for (size_t i = 0; i < n; ++i) {
-    s[2 * i] = kDigits[data[i] >> 4];
-    s[2 * i + 1] = kDigits[data[i] & 15];
-  }
+  std::string s(2 * n + 1, '\0');  // sodium_bin2hex writes a terminating NUL
+  sodium_bin2hex(s.data(), s.size(), data, n);
+  s.pop_back();
   return s;
-}
-
-static int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 Status FromHex(std::string_view hex, uint8_t* out, size_t n) {
   if (hex.size() != 2 * n) {
-    return Error(Code::kParseError, "expected " + std::to_string(2 * n) + " hex characters, found " +
-                                        std::to_string(hex.size()));
+    std::string odd = hex.size() % 2 != 0 ? " (an odd count)" : "";
+    return Error(Code::kParseError, "expected " + std::to_string(2 * n) +
+                                        " hex characters, found " + std::to_string(hex.size()) +
+                                        odd);
   }
-  for (size_t i = 0; i < n; ++i) {
-    int hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      size_t at = hi < 0 ? 2 * i : 2 * i + 1;
-      return Error(Code::kParseError, "character " + std::to_string(at) + " is not a hex digit");
-    }
-    out[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return Status::Ok();
+  // Given hex_end, sodium_hex2bin stops at the first non-hex character; if that character
+  // falls in the middle of a byte it fails and leaves hex_end on the unpaired digit before it.
+  // The length is right, so nothing else can stop it early.
+  const char* end = nullptr;
+  size_t written = 0;
+  int rc = sodium_hex2bin(out, n, hex.data(), hex.size(), nullptr, &written, &end);
+  if (rc == 0 && written == n) return Status::Ok();
+  size_t at = static_cast<size_t>(end - hex.data()) + (rc != 0 ? 1 : 0);
+  return Error(Code::kParseError, "character " + std::to_string(at) + " is not a hex digit");
 }
 
 }  // namespace loconet

@@ -27,7 +27,9 @@ class ByteWriter {
   void Raw(const Bytes& b) { Raw(b.data(), b.size()); }
   // u32 length, then the bytes.
   void Blob(std::string_view s);
-  void Blob(const Bytes& b) { Blob(std::string_view(reinterpret_cast<const char*>(b.data()), b.size())); }
+  void Blob(const Bytes& b) {
+    Blob(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+  }
 
   const Bytes& bytes() const { return out_; }
   Bytes Take() { return std::move(out_); }
@@ -71,10 +73,12 @@ class ByteReader {
   bool failed_ = false;
 };
 
-// Lower-case hex of `n` bytes.
+// Lower-case hex of `n` bytes (libsodium's constant-time encoder: key seeds pass through here).
 std::string ToHex(const uint8_t* data, size_t n);
 inline std::string ToHex(const Bytes& b) { return ToHex(b.data(), b.size()); }
-// Parses hex (either case) into exactly `n` bytes.
+// Parses exactly 2 * n hex digits (either case, nothing else) into `out`, in constant time for
+// well-formed input. kParseError on a wrong or odd length (giving both lengths) or a character
+// that is not a hex digit (giving its offset); `out` is then unspecified.
 Status FromHex(std::string_view hex, uint8_t* out, size_t n);
 
 }  // namespace loconet

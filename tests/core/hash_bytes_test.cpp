@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <cctype>
+#include <string>
 
 #include "core/bytes.h"
 #include "core/hash.h"
@@ -76,4 +78,52 @@ TEST_CASE("hex parsing rejects bad digits and wrong lengths", "[core]") {
   CHECK(out[1] == 0xff);
   CHECK_FALSE(FromHex("0aF", out, 2).ok());
   CHECK_FALSE(FromHex("0aFg", out, 2).ok());
+}
+
+TEST_CASE("hex encoding is lower case and round-trips every byte value", "[core]") {
+  Bytes all(256);
+  for (int i = 0; i < 256; ++i) all[i] = static_cast<uint8_t>(i);
+  std::string hex = ToHex(all);
+  REQUIRE(hex.size() == 512);
+  CHECK(hex.substr(0, 8) == "00010203");
+  CHECK(hex.substr(504) == "fcfdfeff");
+  Bytes back(256);
+  REQUIRE(FromHex(hex, back.data(), back.size()).ok());
+  CHECK(back == all);
+  CHECK(ToHex(nullptr, 0).empty());
+  CHECK(FromHex("", nullptr, 0).ok());
+}
+
+TEST_CASE("hex parsing names the length or the offending character", "[core]") {
+  uint8_t out[4];
+  Status odd = FromHex("0aFf1", out, 4);
+  CHECK(odd.code() == Code::kParseError);
+  CHECK(odd.message() == "expected 8 hex characters, found 5 (an odd count)");
+  Status short_ = FromHex("0aFf", out, 4);
+  CHECK(short_.message() == "expected 8 hex characters, found 4");
+  CHECK(FromHex("0aFf0aFf00", out, 4).message() == "expected 8 hex characters, found 10");
+  // A bad character at the start and at the end of a byte, a sign, a space, a NUL, "0x".
+  CHECK(FromHex("0aFfg011", out, 4).message() == "character 4 is not a hex digit");
+  CHECK(FromHex("0aFf0g11", out, 4).message() == "character 5 is not a hex digit");
+  CHECK(FromHex("-aFf0011", out, 4).message() == "character 0 is not a hex digit");
+  CHECK(FromHex("0aFf001 ", out, 4).message() == "character 7 is not a hex digit");
+  CHECK(FromHex(std::string_view("0a\0f0011", 8), out, 4).message() ==
+        "character 2 is not a hex digit");
+  CHECK(FromHex("0x0aFf00", out, 4).message() == "character 1 is not a hex digit");
+}
+
+TEST_CASE("a hash or key from hex is refused with what it was", "[core]") {
+  auto h = ParseHash256(std::string(63, 'a'));
+  REQUIRE_FALSE(h.ok());
+  CHECK(h.status().code() == Code::kParseError);
+  CHECK(h.status().message() == "hash: expected 64 hex characters, found 63 (an odd count)");
+  std::string good = Blake2b256(std::string_view("x")).Hex();
+  auto back = ParseHash256(good);
+  REQUIRE(back.ok());
+  CHECK(back->Hex() == good);
+  std::string upper = good;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  CHECK(ParseHash256(upper).ok());
+  good[10] = 'z';
+  CHECK(ParseHash256(good).status().message() == "hash: character 10 is not a hex digit");
 }

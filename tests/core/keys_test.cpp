@@ -1,3 +1,5 @@
+#include "core/keys.h"
+
 #include <sodium.h>
 #include <sys/stat.h>
 
@@ -5,7 +7,6 @@
 #include <fstream>
 
 #include "core/files.h"
-#include "core/keys.h"
 #include "tests/temp_dir.h"
 
 using namespace loconet;
@@ -81,6 +82,20 @@ TEST_CASE("a key file holding garbage is refused", "[core]") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Code::kCorrupt);
   CHECK(r.status().message().find("not a key") != std::string::npos);
+}
+
+TEST_CASE("a public key parses from its hex and bad hex is refused with the reason", "[core]") {
+  PublicKey k = Identity::Generate().public_key();
+  auto back = ParsePublicKey(k.Hex());
+  REQUIRE(back.ok());
+  CHECK(*back == k);
+  auto wrong_length = ParsePublicKey(k.Hex().substr(2));
+  REQUIRE_FALSE(wrong_length.ok());
+  CHECK(wrong_length.status().code() == Code::kParseError);
+  CHECK(wrong_length.status().message() == "public key: expected 64 hex characters, found 62");
+  std::string bad = k.Hex();
+  bad[63] = 'q';
+  CHECK(ParsePublicKey(bad).status().message() == "public key: character 63 is not a hex digit");
 }
 
 TEST_CASE("a missing key file is reported as not found", "[core]") {
