@@ -2,13 +2,12 @@
 
 #include <utility>
 
+#include "core/int128.h"
 #include "ledger/score_rules.h"
 
 namespace loconet::ledger {
 
 namespace {
-
-__extension__ typedef unsigned __int128 U128;  // -Wpedantic: a GCC/Clang extension
 
 constexpr size_t kKeyBytes = 32;
 constexpr size_t kScoreEntryBytes = kKeyBytes + 2 + 8 + 8 + 8 + 8 + 4;

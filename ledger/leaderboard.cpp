@@ -7,13 +7,12 @@
 #include <set>
 #include <utility>
 
+#include "core/int128.h"
 #include "ledger/bodies.h"
 
 namespace loconet::ledger {
 
 namespace {
-
-__extension__ typedef unsigned __int128 U128;  // -Wpedantic: a GCC/Clang extension
 
 struct RoundAcc {
   std::vector<int64_t> ema;

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <map>
 
+#include "core/int128.h"
+
 namespace loconet::ledger {
 
 namespace {
-
-__extension__ typedef unsigned __int128 U128;  // -Wpedantic: a GCC/Clang extension
 
 struct Share {
   PublicKey miner;

@@ -4,11 +4,11 @@
 #include <cmath>
 #include <limits>
 
+#include "core/int128.h"
+
 namespace loconet::ledger {
 
 namespace {
-
-__extension__ typedef __int128 I128;  // -Wpedantic: a GCC/Clang extension
 
 // n / d for d > 0, rounded to nearest with ties away from zero. C++ division truncates toward
 // zero and leaves a remainder with the sign of n, so a remainder of at least half of d (in
