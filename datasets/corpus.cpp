@@ -22,6 +22,7 @@
 
 #include "core/bytes.h"
 #include "core/files.h"
+#include "core/utf8.h"
 #include "datasets/shard.h"
 #include "datasets/tokenizer.h"
 
@@ -639,37 +640,6 @@ std::string CleanText(std::string_view text) {
     pos = end + 1;
   }
   return out;
-}
-
-Status CheckUtf8(std::string_view text, const std::string& name) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  size_t n = text.size();
-  size_t i = 0;
-  auto cont = [&](size_t k) { return k < n && (s[k] & 0xC0) == 0x80; };
-  while (i < n) {
-    unsigned char c = s[i];
-    size_t len = 0;
-    if (c < 0x80) {
-      len = 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      len = cont(i + 1) ? 2 : 0;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      bool second_ok = i + 1 < n && (c == 0xE0   ? s[i + 1] >= 0xA0 && s[i + 1] <= 0xBF
-                                     : c == 0xED ? s[i + 1] >= 0x80 && s[i + 1] <= 0x9F
-                                                 : cont(i + 1));
-      len = second_ok && cont(i + 2) ? 3 : 0;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      bool second_ok = i + 1 < n && (c == 0xF0   ? s[i + 1] >= 0x90 && s[i + 1] <= 0xBF
-                                     : c == 0xF4 ? s[i + 1] >= 0x80 && s[i + 1] <= 0x8F
-                                                 : cont(i + 1));
-      len = second_ok && cont(i + 2) && cont(i + 3) ? 4 : 0;
-    }
-    if (len == 0) {
-      return Error(Code::kParseError, name + ": invalid UTF-8 at byte " + std::to_string(i));
-    }
-    i += len;
-  }
-  return Status::Ok();
 }
 
 }  // namespace loconet::datasets

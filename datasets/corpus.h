@@ -79,8 +79,4 @@ Result<CorpusSummary> ReadCorpusManifest(const std::string& out_dir);
 // one blank line; leading and trailing blank lines are dropped.
 std::string CleanText(std::string_view text);
 
-// OK if `text` is well-formed UTF-8 (no overlong forms, surrogates or code points above
-// U+10FFFF); else kParseError naming `name` and the byte offset of the first bad sequence.
-Status CheckUtf8(std::string_view text, const std::string& name);
-
 }  // namespace loconet::datasets

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/int128.h"
+#include "core/utf8.h"
 #include "ledger/score_rules.h"
 
 namespace loconet::ledger {
@@ -29,40 +30,6 @@ bool GetCount(ByteReader* r, size_t entry_bytes, uint32_t* count) {
   return static_cast<uint64_t>(*count) * entry_bytes <= r->remaining();
 }
 
-// Code point at s[*i], advancing *i; -1 for malformed UTF-8 (overlong forms, surrogates and
-// values above U+10FFFF included).
-int32_t NextCodePoint(const std::string& s, size_t* i) {
-  auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
-  uint8_t b0 = byte(*i);
-  int len;
-  int32_t cp;
-  if (b0 < 0x80) {
-    ++*i;
-    return b0;
-  } else if ((b0 & 0xe0) == 0xc0) {
-    len = 2;
-    cp = b0 & 0x1f;
-  } else if ((b0 & 0xf0) == 0xe0) {
-    len = 3;
-    cp = b0 & 0x0f;
-  } else if ((b0 & 0xf8) == 0xf0) {
-    len = 4;
-    cp = b0 & 0x07;
-  } else {
-    return -1;
-  }
-  if (s.size() - *i < static_cast<size_t>(len)) return -1;
-  for (int k = 1; k < len; ++k) {
-    uint8_t b = byte(*i + k);
-    if ((b & 0xc0) != 0x80) return -1;
-    cp = (cp << 6) | (b & 0x3f);
-  }
-  static const int32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return -1;
-  *i += len;
-  return cp;
-}
-
 }  // namespace
 
 Status CheckMinerName(const std::string& name) {
@@ -74,7 +41,7 @@ Status CheckMinerName(const std::string& name) {
   size_t i = 0;
   while (i < name.size()) {
     size_t at = i;
-    int32_t cp = NextCodePoint(name, &i);
+    int32_t cp = DecodeUtf8(name, &i);
     if (cp < 0) {
       return Error(Code::kInvalidArgument,
                    "name is not well-formed UTF-8 at byte " + std::to_string(at));
@@ -92,7 +59,7 @@ std::string SanitizeMinerName(const std::string& name) {
   size_t i = 0;
   while (i < name.size()) {
     size_t at = i;
-    int32_t cp = NextCodePoint(name, &i);
+    int32_t cp = DecodeUtf8(name, &i);
     std::string piece;
     if (cp < 0) {
       i = at + 1;

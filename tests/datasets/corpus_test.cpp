@@ -161,14 +161,3 @@ TEST_CASE("cleaning removes short bracketed markers and normalizes whitespace", 
   CHECK(CleanText(stage) == stage);
   CHECK(CleanText("[unclosed bracket") == "[unclosed bracket");
 }
-
-TEST_CASE("UTF-8 checking refuses malformed sequences with their offset", "[datasets]") {
-  CHECK(CheckUtf8("plain ascii", "x").ok());
-  CHECK(CheckUtf8("caf\xC3\xA9 \xE2\x80\x94 \xF0\x9F\x90\x8B", "x").ok());
-  for (const char* bad : {"\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xC3",
-                          "\x80", "\xF0\x9F\x90", "\xFF"}) {
-    Status s = CheckUtf8(std::string("ok ") + bad, "file.txt");
-    CHECK(s.code() == Code::kParseError);
-    CHECK(s.message() == "file.txt: invalid UTF-8 at byte 3");
-  }
-}
