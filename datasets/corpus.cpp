@@ -24,6 +24,7 @@
 #include "core/files.h"
 #include "core/utf8.h"
 #include "datasets/shard.h"
+#include "datasets/tarball.h"
 #include "datasets/tokenizer.h"
 
 extern char** environ;
@@ -182,9 +183,7 @@ Result<std::vector<Document>> LoadNpmCorpus(const std::string& cache_dir) {
     std::error_code ec;
     fs::remove_all(dir, ec);
     LOCONET_RETURN_IF_ERROR(MakeDirs(dir.string()));
-    LOCONET_RETURN_IF_ERROR(RunCommand(
-        {"tar", "-xzf", tarball, "-C", dir.string(), "--no-same-owner", "--no-same-permissions"},
-        (fs::path(cache_dir) / "tar.log").string()));
+    LOCONET_RETURN_IF_ERROR(ExtractTarball(tarball, dir.string()));
     fs::path data = dir / "package" / "data";
     LOCONET_ASSIGN_OR_RETURN(std::vector<fs::path> files, ListTextFiles(data));
     bool book = std::string(pkg.dir).rfind("moby-dick", 0) == 0;

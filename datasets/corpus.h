@@ -64,9 +64,10 @@ struct CorpusSummary {
 // the same options (and, for input_dir, the same documents) and whose files check out, nothing
 // is rebuilt and the result has reused = true. Fails, naming the file or step, on: options out of
 // range, fewer than 2 documents, a document that is not valid UTF-8 (kParseError), a split too
-// small to fill one page, npm or tar failing or missing (kUnavailable / kNotFound), a downloaded
-// tarball that does not match its pinned hash (kCorrupt), or any I/O error. manifest.json is
-// written last, so a corpus without one is incomplete.
+// small to fill one page, npm failing or missing (kUnavailable / kNotFound), a downloaded
+// tarball that does not match its pinned hash or holds an entry ExtractTarball refuses
+// (kCorrupt), or any I/O error. manifest.json is written last, so a corpus without one is
+// incomplete.
 Result<CorpusSummary> PrepareCorpus(const PrepareOptions& options);
 
 // Reads out_dir/manifest.json into a summary (reused = true). Does not check the shards.

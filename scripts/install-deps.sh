@@ -10,11 +10,12 @@ set -euo pipefail
 # What the torch-free libraries (core, datasets, sync, ledger) need.
 base_packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
-  libzmq3-dev cppzmq-dev libsodium-dev librocksdb-dev
+  libzmq3-dev cppzmq-dev libsodium-dev librocksdb-dev libarchive-dev
   protobuf-compiler libprotobuf-dev
   libsentencepiece-dev libtomlplusplus-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
 )
-# The rest of the default build: LibTorch, the tests, the demo corpus.
+# The rest of the default build: LibTorch, the tests, the demo corpus (npm fetches it; tar and
+# gzip only make the tarballs that the tests unpack).
 default_packages=(libtorch-dev libopenblas0-pthread catch2 npm tar gzip)
 # The fuzz build (make fuzz): clang 14 and its runtimes (libFuzzer, ASan, UBSan).
 fuzz_packages=(clang libclang-rt-14-dev)
