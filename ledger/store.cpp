@@ -170,6 +170,24 @@ Status LedgerStore::CorruptError(const std::string& what) const {
 }
 
 Result<std::unique_ptr<LedgerStore>> LedgerStore::Open(const std::string& dir, bool read_only) {
+  if (read_only || FileExists(dir + "/CURRENT")) return OpenAt(dir, read_only);
+  const std::string staging = dir + ".creating";
+  std::error_code ec;
+  std::filesystem::remove_all(staging, ec);  // left by a crash during an earlier creation
+  if (ec) return Error(Code::kIoError, "ledger " + staging + ": cannot remove: " + ec.message());
+  { LOCONET_ASSIGN_OR_RETURN(std::unique_ptr<LedgerStore> fresh, OpenAt(staging, false)); }
+  // An empty directory may stand where the ledger goes (made by hand, or by an older build);
+  // anything else there is not ours to replace.
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::remove(dir, ec)) {
+    return Error(Code::kCorrupt, "ledger " + dir + ": the directory holds files but no ledger");
+  }
+  const std::string parent = std::filesystem::path(dir).parent_path().string();
+  if (!parent.empty()) LOCONET_RETURN_IF_ERROR(MakeDirs(parent));
+  LOCONET_RETURN_IF_ERROR(RenameFile(staging, dir));
+  return OpenAt(dir, false);
+}
+
+Result<std::unique_ptr<LedgerStore>> LedgerStore::OpenAt(const std::string& dir, bool read_only) {
   std::unique_ptr<LedgerStore> store(new LedgerStore());
   store->dir_ = dir;
   store->read_only_ = read_only;

@@ -45,7 +45,9 @@ class LedgerStore {
   // A read-only store can be opened while another process appends; it sees the database as it
   // was when opened. Errors name `dir`: kNotFound if read-only and there is no ledger,
   // kCorrupt if the directory holds something that is not a loconet ledger, kIoError otherwise
-  // (for example, another process holds it open for writing).
+  // (for example, another process holds it open for writing). A new ledger is built in
+  // `dir`.creating and renamed to `dir` once complete, so a crash while creating it leaves no
+  // half-made ledger (the next Open builds it again).
   static Result<std::unique_ptr<LedgerStore>> Open(const std::string& dir, bool read_only = false);
   ~LedgerStore();
   LedgerStore(const LedgerStore&) = delete;
@@ -93,6 +95,7 @@ class LedgerStore {
   bool read_only() const { return read_only_; }
 
  private:
+  static Result<std::unique_ptr<LedgerStore>> OpenAt(const std::string& dir, bool read_only);
   LedgerStore();
   Status IoError(const std::string& what, const std::string& detail) const;
   Status CorruptError(const std::string& what) const;

@@ -1,8 +1,12 @@
 #include "ledger/store.h"
 
+#include <rocksdb/db.h>
+
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "ledger/bodies.h"
@@ -293,4 +297,37 @@ TEST_CASE("concurrent appends of two authors both land", "[ledger]") {
   CHECK((*store->HeadOf(Validator(1).public_key()))->height == 19);
   CHECK((*store->HeadOf(Validator(2).public_key()))->height == 19);
   CHECK(store->ByRound(7)->size() == 2);
+}
+
+TEST_CASE("a ledger half-made by a crash during creation is built again, never opened",
+          "[ledger]") {
+  TempDir dir;
+  const std::string db = dir / "ledger";
+  // What a crash in the middle of creating a ledger leaves: a RocksDB with some of the column
+  // families, under the staging name.
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open(options, db + ".creating", &raw).ok());
+    delete raw;
+  }
+  CHECK(LedgerStore::Open(db, true).status().code() == Code::kNotFound);
+  auto store = LedgerStore::Open(db);
+  INFO(store.status().ToString());
+  REQUIRE(store.ok());
+  CHECK_FALSE(std::filesystem::exists(db + ".creating"));
+  store->reset();
+  CHECK(LedgerStore::Open(db, true).ok());
+}
+
+TEST_CASE("a directory with other files is not turned into a ledger", "[ledger]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "notes");
+  std::ofstream(dir / "notes/readme.txt") << "mine";
+  CHECK(LedgerStore::Open(dir / "notes").status().code() == Code::kCorrupt);
+  CHECK(std::filesystem::exists(dir / "notes/readme.txt"));
+  // An empty directory is fine.
+  std::filesystem::create_directories(dir / "empty");
+  CHECK(LedgerStore::Open(dir / "empty").ok());
 }
