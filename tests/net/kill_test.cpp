@@ -23,10 +23,13 @@
 #include "ledger/bodies.h"
 #include "ledger/store.h"
 #include "ledger/verify.h"
+#include "tests/net/process.h"
 #include "tests/temp_dir.h"
 #include "tests/trainer/fixture.h"
 
 using namespace loconet;
+using loconet::testing::ReadAll;
+using loconet::testing::Spawn;
 using loconet::testing::TempDir;
 
 namespace {
@@ -41,29 +44,6 @@ int FreePort() {
   REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
   ::close(fd);
   return ntohs(addr.sin_port);
-}
-
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 struct LedgerView {
@@ -110,17 +90,11 @@ TEST_CASE("a validator killed at random moments 50 times loses nothing it acknow
   REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path(), 6000, 800));
   const std::string router = "tcp://127.0.0.1:" + std::to_string(FreePort());
   const std::string pub = "tcp://127.0.0.1:" + std::to_string(FreePort());
-  const std::string model = std::string(LOCONET_SOURCE_DIR) + "/configs/models/nano.toml";
   const Identity validator_id = Identity::Generate();
   const std::string vdir = dir / "validator";
   std::filesystem::create_directories(vdir);
   REQUIRE(validator_id.Save(vdir + "/key").ok());
-  std::ofstream(vdir + "/validator.toml")
-      << "model = \"" << model << "\"\n[validator]\nkey = \"key\"\ndb = \"ledger\"\n"
-      << "state = \"state.pt\"\nstatus_file = \"status.jsonl\"\ndata = \"" << dir.path()
-      << "\"\nrouter = \"" << router << "\"\npub = \"" << pub << "\"\nthreads = 1\n"
-      << "[round]\ncount = 0\nmin_miners = 2\nseconds = 3\nlocal_steps = 4\nbatch = 4\n"
-      << "pages_per_miner = 4\n[rewards]\nepoch_rounds = 3\n";
+  loconet::testing::WriteValidatorConfig(vdir, dir.path(), router, pub, 3, 2);
   std::vector<PublicKey> miner_keys;
   std::vector<pid_t> miners;
   for (int i = 0; i < 2; ++i) {
@@ -129,13 +103,8 @@ TEST_CASE("a validator killed at random moments 50 times loses nothing it acknow
     const Identity key = Identity::Generate();
     miner_keys.push_back(key.public_key());
     REQUIRE(key.Save(mdir + "/key").ok());
-    std::ofstream(mdir + "/miner.toml")
-        << "model = \"" << model << "\"\n[miner]\nkey = \"key\"\nname = \"m" << i
-        << "\"\nvalidator = \"" << router << "\"\nvalidator_pub = \"" << pub
-        << "\"\nvalidator_key = \"" << validator_id.public_key().Hex() << "\"\ndata = \""
-        << dir.path() << "\"\nlog_file = \"rounds.jsonl\"\nthreads = 1\nrounds = 0\n"
-        << "request_timeout_ms = 1500\n[train]\nlr = 0.01\nwarmup_steps = 2\ntotal_steps = "
-           "100000\n";
+    loconet::testing::WriteMinerConfig(mdir, "m" + std::to_string(i), dir.path(), router, pub,
+                                       validator_id.public_key().Hex(), 1500);
   }
   auto start_validator = [&] {
     return Spawn({LOCONET_BINARY, "validator", "--config", vdir + "/validator.toml"},
