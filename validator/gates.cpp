@@ -72,6 +72,24 @@ double MagnitudeLimit(const CloseRules& rules, double model_norm,
   return limit;
 }
 
+std::vector<bool> OpposesOthers(const std::vector<const std::vector<float>*>& sketches) {
+  std::vector<bool> out(sketches.size(), false);
+  if (sketches.size() < 3) return out;
+  const size_t dim = sketches[0]->size();
+  std::vector<double> sum(dim, 0.0);
+  for (const auto* s : sketches) {
+    for (size_t i = 0; i < dim && i < s->size(); ++i) sum[i] += (*s)[i];
+  }
+  for (size_t k = 0; k < sketches.size(); ++k) {
+    std::vector<float> others(dim);
+    for (size_t i = 0; i < dim; ++i) {
+      others[i] = static_cast<float>(sum[i] - (i < sketches[k]->size() ? (*sketches[k])[i] : 0));
+    }
+    out[k] = SketchCosine(*sketches[k], others) < 0;
+  }
+  return out;
+}
+
 std::vector<Code> CheckRound(const std::vector<AcceptedUpdate>& accepted,
                              const std::set<PublicKey>& flooded, const CloseRules& rules,
                              double model_norm) {

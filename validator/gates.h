@@ -71,6 +71,13 @@ struct CloseRules {
 // +inf when neither applies.
 double MagnitudeLimit(const CloseRules& rules, double model_norm, const std::vector<double>& norms);
 
+// Of the updates chosen for the aggregate (their sketches, in any fixed order): true for each
+// that points against the others, i.e. whose sketch has a negative cosine with the mean of the
+// other sketches. Needs at least three; with fewer every update is kept. A sign-flipped copy of
+// honest work can improve the loss of a fresh model (second-order terms), but it still opposes
+// the honest updates beside it.
+std::vector<bool> OpposesOthers(const std::vector<const std::vector<float>*>& sketches);
+
 std::vector<Code> CheckRound(const std::vector<AcceptedUpdate>& accepted,
                              const std::set<PublicKey>& flooded, const CloseRules& rules,
                              double model_norm);

@@ -244,6 +244,20 @@ struct ValidatorNode::Impl {
         if (e.miner == a->miner && e.reason == 0 && e.improvement_ppb > 0) chosen[a->miner] = a;
       }
     }
+    // ... and that do not point against the others.
+    std::vector<const std::vector<float>*> sketches;
+    for (const auto& [k, a] : chosen) sketches.push_back(&a->sketch);
+    const std::vector<bool> opposes = OpposesOthers(sketches);
+    size_t i = 0;
+    for (auto it = chosen.begin(); it != chosen.end(); ++i) {
+      if (opposes[i]) {
+        spdlog::info("round {}: {} improves the loss but opposes the other updates: not averaged",
+                     round.round, it->first.Short());
+        it = chosen.erase(it);
+      } else {
+        ++it;
+      }
+    }
     ledger::ModelUpdateBody body;
     body.round = round.round;
     body.prev_hash = served.hash;

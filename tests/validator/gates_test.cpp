@@ -230,3 +230,13 @@ TEST_CASE("sketch coordinates are sorted, distinct, in range and fixed by the se
   CHECK(a != SketchCoordinates(Blake2b256(std::string_view("t")), 1000, 64));
   CHECK(SketchCoordinates(seed, 10, 64).size() == 10);
 }
+
+TEST_CASE("an update that points against the others is found; with fewer than three none is",
+          "[validator]") {
+  const std::vector<float> a = {1, 1, 0, 0.2f}, b = {0.8f, 1.2f, 0.1f, 0}, c = {1, 0.7f, 0, 0};
+  const std::vector<float> flipped = {-1, -1, 0, -0.2f};
+  std::vector<bool> v = OpposesOthers({&a, &b, &c, &flipped});
+  CHECK(v == std::vector<bool>{false, false, false, true});
+  CHECK(OpposesOthers({&a, &flipped}) == std::vector<bool>{false, false});
+  CHECK(OpposesOthers({&a, &b, &c}) == std::vector<bool>{false, false, false});
+}

@@ -27,7 +27,8 @@ enum class Kind { kHonest, kZero, kNoise, kSignFlip, kScale1e6 };
 // A submission of `id` for round `a`: 10 AdamW steps at 1e-3 from the validator's initial model on
 // its assigned pages, then the attack `kind` applied to the pseudo-gradient.
 proto::Request Trained(const ValidatorConfig& cfg, const proto::RoundAnnouncement& a,
-                       const Identity& id, Kind kind, const std::string& data_dir) {
+                       const Identity& id, Kind kind, const std::string& data_dir, int steps,
+                       double lr) {
   torch::manual_seed(cfg.seed);
   GPT model(cfg.model);
   Hash256 seed;
@@ -41,14 +42,14 @@ proto::Request Trained(const ValidatorConfig& cfg, const proto::RoundAnnouncemen
   std::vector<torch::Tensor> start = CloneParameters(*model);
   // Small steps, as miners take them: with much larger ones from a fresh model the loss is
   // dominated by second-order terms (products of the tied embedding's change with itself), and
-  // a sign-flipped update can improve it too (docs/incentives.md, "Limits").
+  // a sign-flipped update can improve it too; the next test covers that case.
   InnerOptions opt;
-  opt.schedule.peak = 1e-3;
+  opt.schedule.peak = lr;
   opt.schedule.warmup_steps = 2;
-  opt.schedule.total_steps = 10;
+  opt.schedule.total_steps = steps;
   LocalTrainer trainer(model, opt);
   std::vector<int64_t> rows;
-  for (int h = 0; h < 10; ++h) {
+  for (int h = 0; h < steps; ++h) {
     loader->Next(&rows);
     auto block =
         torch::from_blob(rows.data(), {static_cast<int64_t>(a.batch()), cfg.model.context + 1},
@@ -73,7 +74,7 @@ proto::Request Trained(const ValidatorConfig& cfg, const proto::RoundAnnouncemen
   s->set_base_hash(a.base_hash());
   s->set_pages_digest(RawString(datasets::PagesDigest(pages)));
   *s->mutable_codec() = a.codec();
-  s->set_inner_steps(10);
+  s->set_inner_steps(static_cast<uint32_t>(steps));
   auto codec = sync::MakeCodec(sync::CodecSpec::FromProto(a.codec()));
   REQUIRE(codec.ok());
   sync::ErrorFeedback none(0.0);
@@ -87,7 +88,8 @@ struct RoundResult {
 };
 
 // One round of a validator with key Key(50) and the given miners; returns its model update.
-RoundResult RunRound(const std::vector<std::pair<uint8_t, Kind>>& miners) {
+RoundResult RunRound(const std::vector<std::pair<uint8_t, Kind>>& miners, int steps = 10,
+                     double lr = 1e-3) {
   TempDir dir;
   RunningValidator v(
       dir, [&](ValidatorConfig* c) { c->min_miners = static_cast<int64_t>(miners.size()); }, 50);
@@ -109,7 +111,7 @@ RoundResult RunRound(const std::vector<std::pair<uint8_t, Kind>>& miners) {
   proto::RoundAnnouncement a;
   REQUIRE(a.ParseFromString(round_reply.payload()));
   for (const auto& [key, kind] : miners) {
-    proto::Reply r = client.Call(Key(key), Trained(v.cfg, a, Key(key), kind, dir.path()));
+    proto::Reply r = client.Call(Key(key), Trained(v.cfg, a, Key(key), kind, dir.path(), steps, lr));
     INFO(r.message());
     CHECK(r.accepted());
   }
@@ -174,4 +176,17 @@ TEST_CASE("four miners sending x1e6 beside three honest ones are all outliers",
     CHECK(r.reasons[Key(k).public_key()] == static_cast<uint16_t>(Code::kOutlier));
   }
   CHECK(r.update.accepted.size() == 3);
+}
+
+TEST_CASE("a sign-flipped update that improves a fresh model's loss still does not move it",
+          "[validator][net]") {
+  // 20 steps at 3e-3 from a fresh model: the sign flip improves the loss too (second-order
+  // terms), so it passes the improvement test; it still points against the honest updates.
+  RoundResult clean = RunRound({{1, Kind::kHonest}, {2, Kind::kHonest}, {3, Kind::kHonest}}, 20,
+                               3e-3);
+  REQUIRE(clean.update.accepted.size() == 3);
+  RoundResult attacked = RunRound(
+      {{1, Kind::kHonest}, {2, Kind::kHonest}, {3, Kind::kHonest}, {5, Kind::kSignFlip}}, 20, 3e-3);
+  CHECK((attacked.update.accepted == clean.update.accepted));
+  CHECK((attacked.update.new_hash == clean.update.new_hash));
 }
