@@ -21,13 +21,24 @@ Result<proto::LedgerRecords> ServeRange(const ledger::LedgerStore& store,
     }
     std::memcpy(author.bytes.data(), request.author().data(), author.bytes.size());
   }
-  LOCONET_ASSIGN_OR_RETURN(std::vector<ledger::Record> records,
-                           store.Range(author, request.from_height(),
-                                       std::min(request.max_records(), kMaxRangeRecords)));
+  // Read a few records at a time and stop at kMaxRangeBytes, so a reply's memory is bounded by
+  // bytes, not only by record count (a score record can be megabytes).
+  const uint32_t want = std::min(request.max_records(), kMaxRangeRecords);
   proto::LedgerRecords out;
-  for (const ledger::Record& r : records) {
-    Bytes b = r.Serialize();
-    out.add_records(std::string(b.begin(), b.end()));
+  size_t bytes = 0;
+  uint64_t height = request.from_height();
+  while (static_cast<uint32_t>(out.records_size()) < want && bytes < kMaxRangeBytes) {
+    const uint32_t step = std::min<uint32_t>(16, want - static_cast<uint32_t>(out.records_size()));
+    LOCONET_ASSIGN_OR_RETURN(std::vector<ledger::Record> records,
+                             store.Range(author, height, step));
+    for (const ledger::Record& r : records) {
+      Bytes b = r.Serialize();
+      if (out.records_size() > 0 && bytes + b.size() > kMaxRangeBytes) return out;
+      bytes += b.size();
+      out.add_records(std::string(b.begin(), b.end()));
+    }
+    if (records.size() < step) break;
+    height += step;
   }
   return out;
 }

@@ -18,8 +18,10 @@
 
 namespace loconet::replica {
 
-// The most records one reply carries.
+// The most records one reply carries, and the most bytes (a reply holds at least one record
+// whatever its size): a reply may end early, and the client asks again from where it ended.
 inline constexpr uint32_t kMaxRangeRecords = 1000;
+inline constexpr size_t kMaxRangeBytes = 8u << 20;
 
 // Answers a range request from `store`: up to min(max_records, kMaxRangeRecords) records of the
 // requested author (`default_author` if the request names none) from from_height on. An author

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -274,4 +275,39 @@ TEST_CASE("a follower appends broadcast records as they come and fetches what it
   follower.join();
   CHECK(followed.ok());
   CHECK(VerifyLedger(*l.copy).ok());
+}
+
+TEST_CASE("a range reply is bounded in bytes, and a sync still copies everything", "[replica]") {
+  TempDir dir;
+  auto store = LedgerStore::Open(dir / "server");
+  REQUIRE(store.ok());
+  const Identity v = Validator(1);
+  // Four score records of ~3.5 MiB each (50,000 entries of 70 bytes).
+  std::vector<Record> chain;
+  for (uint64_t round = 0; round < 4; ++round) {
+    ScoresBody body;
+    body.round = round;
+    for (uint32_t i = 0; i < 50000; ++i) {
+      ScoreEntry e;
+      std::memset(e.miner.bytes.data(), 0, 32);
+      for (int b = 0; b < 4; ++b) e.miner.bytes[28 + b] = static_cast<uint8_t>(i >> (24 - 8 * b));
+      e.reason = static_cast<uint16_t>(Code::kMissed);
+      body.entries.push_back(e);
+    }
+    Chain(v, &chain, RecordKind::kScores, round, body.Encode());
+  }
+  REQUIRE((*store)->Append(chain).ok());
+  proto::LedgerRangeRequest req;
+  req.set_max_records(1000);
+  auto reply = replica::ServeRange(**store, v.public_key(), req);
+  REQUIRE(reply.ok());
+  size_t bytes = 0;
+  for (const auto& r : reply->records()) bytes += r.size();
+  CHECK(reply->records_size() == 2);
+  CHECK(bytes <= replica::kMaxRangeBytes);
+  // From where it ended, the rest.
+  req.set_from_height(2);
+  reply = replica::ServeRange(**store, v.public_key(), req);
+  REQUIRE(reply.ok());
+  CHECK(reply->records_size() == 2);
 }
