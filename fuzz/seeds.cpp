@@ -2,6 +2,9 @@
 // (every file under 4 KiB), to OUT_DIR/<target>/seed-<i>. Deterministic: fixed keys, values and
 // timestamps, so the committed corpus (tests/fuzz_corpus/) is reproducible with
 // `fuzz_seeds tests/fuzz_corpus`.
+#include <archive.h>
+#include <archive_entry.h>
+
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -238,6 +241,61 @@ void ShardSeeds() {
   fs::remove(tmp);
 }
 
+// One tar member: a file with `text`, a directory, a symbolic link to `text` or a hard link to
+// `text`.
+struct Member {
+  std::string path;
+  unsigned type;  // AE_IFREG, AE_IFDIR, AE_IFLNK; AE_IFREG with hard = true for a hard link
+  std::string text;
+  bool hard = false;
+};
+
+// A pax tar (gzip-compressed without a timestamp if `gzip`) written with libarchive, with fixed
+// times and owners so that it is the same bytes on every run.
+Bytes Tarball(bool gzip, const std::vector<Member>& members) {
+  archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  if (gzip) {
+    archive_write_add_filter_gzip(a);
+    archive_write_set_filter_option(a, "gzip", "timestamp", nullptr);
+  }
+  archive_write_set_bytes_per_block(a, 512);
+  archive_write_set_bytes_in_last_block(a, 1);
+  std::vector<char> buf(16384);
+  size_t used = 0;
+  if (archive_write_open_memory(a, buf.data(), buf.size(), &used) != ARCHIVE_OK) g_ok = false;
+  for (const Member& m : members) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, m.path.c_str());
+    archive_entry_set_filetype(e, m.type);
+    archive_entry_set_perm(e, m.type == AE_IFDIR ? 0755 : 0644);
+    archive_entry_set_mtime(e, 1700000000, 0);
+    bool data = m.type == AE_IFREG && !m.hard;
+    if (m.type == AE_IFLNK) archive_entry_set_symlink(e, m.text.c_str());
+    if (m.hard) archive_entry_set_hardlink(e, m.text.c_str());
+    archive_entry_set_size(e, data ? static_cast<la_int64_t>(m.text.size()) : 0);
+    if (archive_write_header(a, e) != ARCHIVE_OK) g_ok = false;
+    if (data && archive_write_data(a, m.text.data(), m.text.size()) < 0) g_ok = false;
+    archive_entry_free(e);
+  }
+  if (archive_write_close(a) != ARCHIVE_OK) g_ok = false;
+  archive_write_free(a);
+  return Bytes(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(used));
+}
+
+void TarballSeeds() {
+  Write("tarball", 0,
+        Tarball(true, {{"package/", AE_IFDIR, ""},
+                       {"package/data/a.txt", AE_IFREG, "It was the best of times."},
+                       {"package/data/b.txt", AE_IFREG, "Call me Ishmael."}}));
+  Write("tarball", 1, Tarball(false, {{"package/a.txt", AE_IFREG, "plain"}}));
+  Write("tarball", 2, Tarball(false, {{"../evil", AE_IFREG, "escaped"}}));
+  Write("tarball", 3, Tarball(false, {{"package/link", AE_IFLNK, "/etc/passwd"}}));
+  Write("tarball", 4,
+        Tarball(false, {{"package/a.txt", AE_IFREG, "plain"},
+                        {"package/b.txt", AE_IFREG, "package/a.txt", true}}));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -254,5 +312,6 @@ int main(int argc, char** argv) {
   ProtoSeeds();
   LedgerSeeds(id);
   ShardSeeds();
+  TarballSeeds();
   return g_ok ? 0 : 1;
 }
