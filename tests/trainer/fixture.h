@@ -8,6 +8,7 @@
 
 #include "datasets/shard.h"
 #include "datasets/tokenizer.h"
+#include "trainer/model_config.h"
 
 namespace loconet::testing {
 
@@ -36,6 +37,19 @@ inline std::string SyntheticText(uint64_t seed, size_t sentences) {
     out += ". ";
   }
   return out;
+}
+
+// A small model config for tests.
+inline ModelConfig TinyModel(const std::string& name, int64_t vocab_size, int64_t context,
+                             int64_t d_model, int64_t layers, int64_t heads) {
+  ModelConfig c;
+  c.name = name;
+  c.vocab_size = vocab_size;
+  c.context = context;
+  c.d_model = d_model;
+  c.layers = layers;
+  c.heads = heads;
+  return c;
 }
 
 // Writes dir/train.shard and dir/heldout.shard; returns false on failure.

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/bytes.h"
+#include "tests/trainer/fixture.h"
 #include "trainer/params.h"
 #include "trainer/wire.h"
 
@@ -11,16 +12,7 @@ using namespace loconet;
 
 namespace {
 
-ModelConfig Small() {
-  ModelConfig c;
-  c.name = "small";
-  c.vocab_size = 128;
-  c.context = 32;
-  c.d_model = 64;
-  c.layers = 2;
-  c.heads = 4;
-  return c;
-}
+ModelConfig Small() { return loconet::testing::TinyModel("small", 128, 32, 64, 2, 4); }
 
 Update RandomUpdate(GPT& model, uint64_t seed, double scale) {
   torch::manual_seed(seed);

@@ -30,12 +30,7 @@ inline ValidatorConfig NanoValidator(const TempDir& dir) {
   c.data_dir = dir.path();
   c.router_endpoint = "tcp://127.0.0.1:0";
   c.pub_endpoint = "tcp://127.0.0.1:0";
-  c.model.name = "nano";
-  c.model.vocab_size = 256;
-  c.model.context = 32;
-  c.model.d_model = 32;
-  c.model.layers = 2;
-  c.model.heads = 2;
+  c.model = TinyModel("nano", 256, 32, 32, 2, 2);
   c.max_request_bytes = 1u << 20;
   c.rounds = 1;
   c.min_miners = 1;

@@ -8,6 +8,7 @@
 #include "datasets/assignment.h"
 #include "sync/codec.h"
 #include "tests/temp_dir.h"
+#include "tests/trainer/fixture.h"
 #include "trainer/gpt.h"
 #include "trainer/params.h"
 #include "trainer/wire.h"
@@ -24,16 +25,7 @@ Identity Key(uint8_t n) {
   return Identity::FromSeed(seed);
 }
 
-ModelConfig Nano() {
-  ModelConfig c;
-  c.name = "nano";
-  c.vocab_size = 64;
-  c.context = 16;
-  c.d_model = 16;
-  c.layers = 1;
-  c.heads = 2;
-  return c;
-}
+ModelConfig Nano() { return loconet::testing::TinyModel("nano", 64, 16, 16, 1, 2); }
 
 // A round of the nano model with one registered miner, an int8 codec and a payload log.
 struct GateFixture {
