@@ -8,16 +8,9 @@
 #include "ledger/rewards.h"
 #include "trainer/checkpoint.h"
 #include "trainer/params.h"
+#include "validator/fault_points.h"
 
 namespace loconet {
-
-void CrashPoint(const char* point, uint64_t round) {
-  const char* want = std::getenv("LOCONET_CRASH_AT");
-  if (want && std::string(want) == std::string(point) + ":" + std::to_string(round)) {
-    spdlog::critical("LOCONET_CRASH_AT={}: simulated crash", want);
-    std::_Exit(86);
-  }
-}
 
 Result<ledger::RewardBody> RoundCommitter::EpochReward(const ledger::ScoresBody& last) const {
   const uint64_t round = last.round;

@@ -64,9 +64,4 @@ class RoundCommitter {
   uint64_t epoch_rounds_, emission_;
 };
 
-// Fault injection for the crash tests: with LOCONET_CRASH_AT=<point>:<round> in the environment,
-// the process dies at that point of that round as if the machine had lost power (no
-// destructors, no flushes).
-void CrashPoint(const char* point, uint64_t round);
-
 }  // namespace loconet

@@ -9,6 +9,7 @@
 #include "replica/replica.h"
 #include "sync/envelope.h"
 #include "sync/messages.h"
+#include "validator/fault_points.h"
 
 namespace loconet {
 
@@ -72,6 +73,7 @@ Bytes Service::Oversize(size_t size, const sync::Peer& peer) noexcept {
 }
 
 Bytes Service::Dispatch(const Bytes& request, const sync::Peer& peer) {
+  ThrowPoint("handler");
   // The connection's limit comes first: it is checked before any signature, so a flood of
   // messages under fresh keys costs the validator a map lookup each.
   if (!connection_limit_.Take(peer.connection)) {

@@ -11,6 +11,7 @@
 #include "ledger/bodies.h"
 #include "ledger/store.h"
 #include "ledger/verify.h"
+#include "miner/miner.h"
 #include "replica/replica.h"
 #include "sync/codec.h"
 #include "sync/envelope.h"
@@ -20,7 +21,6 @@
 #include "tests/trainer/fixture.h"
 #include "tests/validator/fixture.h"
 #include "trainer/gpt.h"
-#include "miner/miner.h"
 #include "trainer/params.h"
 #include "trainer/wire.h"
 #include "validator/node.h"
@@ -301,4 +301,21 @@ TEST_CASE("anyone can copy a running validator's ledger and verify it", "[valida
     CHECK((*copy)->Get(validator_id.public_key(), h)->Hash() ==
           (*original)->Get(validator_id.public_key(), h)->Hash());
   }
+}
+
+TEST_CASE("a request handler that throws is answered internal and the validator keeps serving",
+          "[validator][net]") {
+  TempDir dir;
+  RunningValidator v(dir, [](ValidatorConfig* c) { c->rounds = 0; });
+  Client client = v.Connect();
+  proto::Request reg;
+  reg.mutable_register_()->set_name("m");
+  ::setenv("LOCONET_THROW_AT", "handler", 1);
+  const proto::Reply failed = client.Call(Key(1), reg);
+  ::unsetenv("LOCONET_THROW_AT");
+  CHECK_FALSE(failed.accepted());
+  CHECK(static_cast<Code>(failed.reason()) == Code::kInternal);
+  // The same node answers the next request normally.
+  CHECK(client.Call(Key(1), reg).accepted());
+  CHECK(v.Join(true).ok());
 }
