@@ -111,7 +111,8 @@ RoundResult RunRound(const std::vector<std::pair<uint8_t, Kind>>& miners, int st
   proto::RoundAnnouncement a;
   REQUIRE(a.ParseFromString(round_reply.payload()));
   for (const auto& [key, kind] : miners) {
-    proto::Reply r = client.Call(Key(key), Trained(v.cfg, a, Key(key), kind, dir.path(), steps, lr));
+    proto::Reply r =
+        client.Call(Key(key), Trained(v.cfg, a, Key(key), kind, dir.path(), steps, lr));
     INFO(r.message());
     CHECK(r.accepted());
   }
@@ -182,8 +183,8 @@ TEST_CASE("a sign-flipped update that improves a fresh model's loss still does n
           "[validator][net]") {
   // 20 steps at 3e-3 from a fresh model: the sign flip improves the loss too (second-order
   // terms), so it passes the improvement test; it still points against the honest updates.
-  RoundResult clean = RunRound({{1, Kind::kHonest}, {2, Kind::kHonest}, {3, Kind::kHonest}}, 20,
-                               3e-3);
+  RoundResult clean =
+      RunRound({{1, Kind::kHonest}, {2, Kind::kHonest}, {3, Kind::kHonest}}, 20, 3e-3);
   REQUIRE(clean.update.accepted.size() == 3);
   RoundResult attacked = RunRound(
       {{1, Kind::kHonest}, {2, Kind::kHonest}, {3, Kind::kHonest}, {5, Kind::kSignFlip}}, 20, 3e-3);
