@@ -32,8 +32,14 @@ using namespace loconet::testing;
 
 TEST_CASE("every kind of bad input is answered with its reason and recorded", "[validator][net]") {
   TempDir dir;
-  // All five miners register before the round opens, so the round waits for each of them.
-  RunningValidator v(dir, [](ValidatorConfig* c) { c->min_miners = 5; });
+  // All five miners register before the round opens, so the round waits for each of them. The
+  // data check always gives a verdict (margin 1, no noise band): this test is about carrying
+  // the data factor across a restart, so it must move off 0 in round 0.
+  RunningValidator v(dir, [](ValidatorConfig* c) {
+    c->min_miners = 5;
+    c->data_margin = 1.0;
+    c->data_z = 0.0;
+  });
   ValidatorConfig& cfg = v.cfg;
   Client client = v.Connect();
 
