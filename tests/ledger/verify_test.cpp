@@ -162,6 +162,16 @@ RecordFault OnlyScoresFault(const std::string& dir, const Identity& v,
   return f;
 }
 
+// The one fault of `rounds` honest rounds with `alter` applied, which must lie in the scores
+// record of `round` (OnlyScoresFault).
+RecordFault TamperedScoresFault(const Identity& v, uint64_t rounds, uint64_t round,
+                                const Alter& alter) {
+  TempDir dir;
+  std::vector<Record> chain = HonestChain(v, rounds, alter);
+  Store(dir / "db", chain);
+  return OnlyScoresFault(dir / "db", v, chain, round);
+}
+
 }  // namespace
 
 TEST_CASE("a good ledger of two authors verifies", "[ledger]") {
@@ -382,52 +392,40 @@ TEST_CASE("an honest ledger of many rounds passes every score rule", "[ledger]")
 }
 
 TEST_CASE("verify finds a tampered EMA, naming author, height and miner", "[ledger]") {
-  TempDir dir;
   Identity v = Validator(1);
   // Later rounds follow the recorded value, as a validator restarted from its ledger would:
   // the one altered value is the one fault.
-  std::vector<Record> chain = HonestChain(v, 7, [](uint64_t r, std::vector<ScoreEntry>* e) {
+  RecordFault f = TamperedScoresFault(v, 7, 4, [](uint64_t r, std::vector<ScoreEntry>* e) {
     if (r == 4) (*e)[0].ema_ppb += 1;
   });
-  Store(dir / "db", chain);
-  RecordFault f = OnlyScoresFault(dir / "db", v, chain, 4);
   CHECK(f.problem.find("miner " + Miner(1).Short() + ": ema_ppb") == 0);
   CHECK(f.problem.find("the rules give") != std::string::npos);
 }
 
 TEST_CASE("verify finds an EMA that skipped a round's decay", "[ledger]") {
-  TempDir dir;
   Identity v = Validator(1);
   // A late miner's EMA still decays: keeping the previous value is a fault.
   int64_t before = 0;
-  std::vector<Record> chain = HonestChain(v, 4, [&before](uint64_t r, std::vector<ScoreEntry>* e) {
+  RecordFault f = TamperedScoresFault(v, 4, 2, [&before](uint64_t r, std::vector<ScoreEntry>* e) {
     if (r == 1) before = (*e)[1].ema_ppb;
     if (r == 2) (*e)[1].ema_ppb = before;
   });
-  Store(dir / "db", chain);
-  RecordFault f = OnlyScoresFault(dir / "db", v, chain, 2);
   CHECK(f.problem.find("miner " + Miner(2).Short() + ": ema_ppb") == 0);
 }
 
 TEST_CASE("verify finds a tampered data average", "[ledger]") {
   Identity v = Validator(1);
   SECTION("of an accepted update") {
-    TempDir dir;
-    std::vector<Record> chain = HonestChain(v, 6, [](uint64_t r, std::vector<ScoreEntry>* e) {
+    RecordFault f = TamperedScoresFault(v, 6, 3, [](uint64_t r, std::vector<ScoreEntry>* e) {
       if (r == 3) (*e)[0].data_ppb += 1;
     });
-    Store(dir / "db", chain);
-    RecordFault f = OnlyScoresFault(dir / "db", v, chain, 3);
     CHECK(f.problem.find("miner " + Miner(1).Short() + ": data_ppb") == 0);
     CHECK(f.problem.find("does not follow from the previous") != std::string::npos);
   }
   SECTION("of a rejected submission") {
-    TempDir dir;
-    std::vector<Record> chain = HonestChain(v, 6, [](uint64_t r, std::vector<ScoreEntry>* e) {
+    RecordFault f = TamperedScoresFault(v, 6, 2, [](uint64_t r, std::vector<ScoreEntry>* e) {
       if (r == 2) (*e)[1].data_ppb = kPpbOne;
     });
-    Store(dir / "db", chain);
-    RecordFault f = OnlyScoresFault(dir / "db", v, chain, 2);
     CHECK(f.problem.find("miner " + Miner(2).Short() + ": rejected (late) but data_ppb moved") ==
           0);
   }
@@ -436,42 +434,30 @@ TEST_CASE("verify finds a tampered data average", "[ledger]") {
 TEST_CASE("verify finds a tampered score", "[ledger]") {
   Identity v = Validator(1);
   SECTION("of an accepted update") {
-    TempDir dir;
-    std::vector<Record> chain = HonestChain(v, 6, [](uint64_t r, std::vector<ScoreEntry>* e) {
+    RecordFault f = TamperedScoresFault(v, 6, 4, [](uint64_t r, std::vector<ScoreEntry>* e) {
       if (r == 4) (*e)[2].score_ppb += 1;
     });
-    Store(dir / "db", chain);
-    RecordFault f = OnlyScoresFault(dir / "db", v, chain, 4);
     CHECK(f.problem.find("miner " + Miner(3).Short() + ": score_ppb") == 0);
   }
   SECTION("above the cap") {
-    TempDir dir;
-    std::vector<Record> chain = HonestChain(v, 3, [](uint64_t r, std::vector<ScoreEntry>* e) {
+    RecordFault f = TamperedScoresFault(v, 3, 1, [](uint64_t r, std::vector<ScoreEntry>* e) {
       if (r == 1) (*e)[1].score_ppb = (*e)[1].improvement_ppb;  // 0.07, over the 0.05 cap
     });
-    Store(dir / "db", chain);
-    RecordFault f = OnlyScoresFault(dir / "db", v, chain, 1);
     CHECK(f.problem.find("miner " + Miner(2).Short() + ": score_ppb 70000000") == 0);
   }
   SECTION("an improvement recorded for a rejected submission") {
-    TempDir dir;
-    std::vector<Record> chain = HonestChain(v, 3, [](uint64_t r, std::vector<ScoreEntry>* e) {
+    RecordFault f = TamperedScoresFault(v, 3, 0, [](uint64_t r, std::vector<ScoreEntry>* e) {
       if (r == 0) (*e)[1].improvement_ppb = 1000;
     });
-    Store(dir / "db", chain);
-    RecordFault f = OnlyScoresFault(dir / "db", v, chain, 0);
     CHECK(f.problem ==
           "miner " + Miner(2).Short() + ": rejected (late) but improvement_ppb is 1000, not 0");
   }
   SECTION("of a rejected submission, with a second failing entry") {
-    TempDir dir;
-    std::vector<Record> chain = HonestChain(v, 3, [](uint64_t r, std::vector<ScoreEntry>* e) {
+    RecordFault f = TamperedScoresFault(v, 3, 2, [](uint64_t r, std::vector<ScoreEntry>* e) {
       if (r != 2) return;
       (*e)[1].score_ppb = 5;
       (*e)[2].ema_ppb = 12345;
     });
-    Store(dir / "db", chain);
-    RecordFault f = OnlyScoresFault(dir / "db", v, chain, 2);
     CHECK(f.problem.find("miner " + Miner(2).Short() + ": rejected (late) but score_ppb is 5") ==
           0);
     CHECK(f.problem.find("(and 1 more entries)") != std::string::npos);
