@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 
 #include "core/files.h"
 #include "core/hash.h"
@@ -238,11 +239,13 @@ struct ValidatorNode::Impl {
   // to their median norm; fills the model-update record. Leaves the model as it was if none.
   Result<ledger::ModelUpdateBody> Aggregate(const std::vector<const AcceptedUpdate*>& kept,
                                             const ledger::ScoresBody& scores) {
+    std::set<PublicKey> improving;
+    for (const auto& e : scores.entries) {
+      if (e.reason == 0 && e.improvement_ppb > 0) improving.insert(e.miner);
+    }
     std::map<PublicKey, const AcceptedUpdate*> chosen;  // sorted by miner key
     for (const AcceptedUpdate* a : kept) {
-      for (const auto& e : scores.entries) {
-        if (e.miner == a->miner && e.reason == 0 && e.improvement_ppb > 0) chosen[a->miner] = a;
-      }
+      if (improving.count(a->miner)) chosen[a->miner] = a;
     }
     // ... and that do not point against the others.
     std::vector<const std::vector<float>*> sketches;
@@ -344,20 +347,21 @@ struct ValidatorNode::Impl {
                         {"model_hash", served.hash.Hex()},
                         {"model_norm", UpdateNorm(ParameterList(*model))},
                         {"close_seconds", secs}};
+    std::map<PublicKey, double> norms;
+    for (const auto& a : round.accepted) norms[a.miner] = a.norm;
+    std::map<PublicKey, const Measured*> by_miner;
+    for (const Measured& x : measured) by_miner[x.miner] = &x;
     nlohmann::json miners = nlohmann::json::array();
     for (const auto& e : scores.entries) {
-      double norm = 0;
-      for (const auto& a : round.accepted) norm = a.miner == e.miner ? a.norm : norm;
       nlohmann::json m = {{"miner", e.miner.Short()},
                           {"reason", CodeName(static_cast<Code>(e.reason))},
                           {"improvement", e.improvement_ppb / 1e9},
                           {"ema", e.ema_ppb / 1e9},
                           {"data", e.data_ppb / 1e9},
-                          {"norm", norm}};
-      for (const Measured& x : measured) {
-        if (x.miner != e.miner) continue;
-        m["data_own_gain"] = x.own_gain;
-        m["data_random_gain"] = x.random_gain;
+                          {"norm", norms.count(e.miner) ? norms[e.miner] : 0.0}};
+      if (by_miner.count(e.miner)) {
+        m["data_own_gain"] = by_miner[e.miner]->own_gain;
+        m["data_random_gain"] = by_miner[e.miner]->random_gain;
       }
       miners.push_back(m);
     }

@@ -36,32 +36,35 @@ Result<std::vector<torch::Tensor>> DrawBlocks(const datasets::ShardReader& shard
   return out;
 }
 
-double ImprovementOf(GPT& model, const Update& update, double eval_lr,
-                     const std::vector<torch::Tensor>& blocks, double base_loss) {
+namespace {
+
+// The loss on each block of theta - eval_lr * update; the model is left as it was.
+std::vector<double> LossesAfter(GPT& model, const Update& update, double eval_lr,
+                                const std::vector<torch::Tensor>& blocks) {
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> params = ParameterList(*model);
   std::vector<torch::Tensor> saved = CloneParameters(*model);
   for (size_t i = 0; i < params.size(); ++i) params[i].sub_(update[i], eval_lr);
-  const double loss = EvaluateLoss(model, blocks);
+  std::vector<double> out;
+  for (const auto& b : blocks) out.push_back(model->Loss(b).item<double>());
   CopyParameters(params, saved);
-  return std::isfinite(loss) && base_loss > 0 ? (base_loss - loss) / base_loss : -1.0;
+  return out;
+}
+
+// (before - after) / before; -1 if the loss after is not finite.
+double RelativeGain(double before, double after) {
+  return std::isfinite(after) && before > 0 ? (before - after) / before : -1.0;
 }
 
 // The relative improvement of the update on each block separately.
 std::vector<double> PerBlockImprovements(GPT& model, const Update& update, double eval_lr,
                                          const std::vector<torch::Tensor>& blocks) {
   torch::NoGradGuard no_grad;
-  std::vector<double> before;
-  for (const auto& b : blocks) before.push_back(model->Loss(b).item<double>());
-  std::vector<torch::Tensor> params = ParameterList(*model);
-  std::vector<torch::Tensor> saved = CloneParameters(*model);
-  for (size_t i = 0; i < params.size(); ++i) params[i].sub_(update[i], eval_lr);
+  const std::vector<double> after = LossesAfter(model, update, eval_lr, blocks);
   std::vector<double> out;
   for (size_t i = 0; i < blocks.size(); ++i) {
-    const double after = model->Loss(blocks[i]).item<double>();
-    out.push_back(std::isfinite(after) && before[i] > 0 ? (before[i] - after) / before[i] : -1.0);
+    out.push_back(RelativeGain(model->Loss(blocks[i]).item<double>(), after[i]));
   }
-  CopyParameters(params, saved);
   return out;
 }
 
@@ -72,6 +75,15 @@ void MeanAndVariance(const std::vector<double>& x, double* mean, double* var) {
   *var = 0;
   for (double v : x) *var += (v - *mean) * (v - *mean);
   *var = x.size() > 1 ? *var / static_cast<double>(x.size() - 1) : 0.0;
+}
+
+}  // namespace
+
+double ImprovementOf(GPT& model, const Update& update, double eval_lr,
+                     const std::vector<torch::Tensor>& blocks, double base_loss) {
+  double sum = 0;  // summed as EvaluateLoss does
+  for (double loss : LossesAfter(model, update, eval_lr, blocks)) sum += loss;
+  return RelativeGain(base_loss, blocks.empty() ? 0.0 : sum / static_cast<double>(blocks.size()));
 }
 
 Result<DataVerdict> DataVerdictOf(GPT& model, const Update& update, const PublicKey& miner,
