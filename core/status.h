@@ -82,7 +82,7 @@ inline Status Error(Code code, std::string message) { return Status(code, std::m
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (status_.ok()) status_ = Status(Code::kInternal, "Result constructed from an OK status");
   }
@@ -110,9 +110,9 @@ class [[nodiscard]] Result {
 #define LOCONET_CONCAT(a, b) LOCONET_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function if `expr` is not OK.
-#define LOCONET_RETURN_IF_ERROR(expr)                  \
-  do {                                                 \
-    ::loconet::Status _loconet_status = (expr);        \
+#define LOCONET_RETURN_IF_ERROR(expr)                 \
+  do {                                                \
+    ::loconet::Status _loconet_status = (expr);       \
     if (!_loconet_status.ok()) return _loconet_status; \
   } while (0)
 

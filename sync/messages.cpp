@@ -105,10 +105,6 @@ Status ReplyStatus(const proto::Reply& reply) {
   return Error(code, message);
 }
 
-}  // namespace loconet::sync
-
-namespace loconet::sync {
-
 Result<Bytes> SealRequest(const Identity& sender, const PublicKey& recipient, proto::Request* req) {
   req->set_recipient(RawString(recipient));
   req->set_sent_unix_ms(UnixMillis());
