@@ -205,6 +205,9 @@ void LedgerSeeds(const Identity& id) {
   mu.prev_hash = h;
   mu.new_hash = Blake2b256(std::string_view("next"));
   mu.accepted = {miner, miner2};
+  mu.heldout_loss_ppb = 6100000000;
+  mu.bytes_received = 600000;
+  mu.duration_ms = 2500;
   bodies.emplace_back(ledger::RecordKind::kModelUpdate, mu.Encode());
   ledger::RewardBody reward;
   reward.epoch = 1;

@@ -199,7 +199,8 @@ Result<ScoresBody> ScoresBody::Decode(const Bytes& b) {
   return body;
 }
 
-// ---- ModelUpdateBody: u64 round || prev(32) || new(32) || u32 n || n x miner(32)
+// ---- ModelUpdateBody: u64 round || prev(32) || new(32) || u32 n || n x miner(32) ||
+//      i64 heldout_loss_ppb || u64 bytes_received || i64 duration_ms
 
 Bytes ModelUpdateBody::Encode() const {
   ByteWriter w;
@@ -208,6 +209,9 @@ Bytes ModelUpdateBody::Encode() const {
   PutHash(&w, new_hash);
   w.U32(static_cast<uint32_t>(accepted.size()));
   for (const PublicKey& k : accepted) PutKey(&w, k);
+  w.I64(heldout_loss_ppb);
+  w.U64(bytes_received);
+  w.I64(duration_ms);
   return w.Take();
 }
 
@@ -230,7 +234,12 @@ Result<ModelUpdateBody> ModelUpdateBody::Decode(const Bytes& b) {
                                                   "(unsorted or duplicate miner)");
     }
   }
+  r.I64(&body.heldout_loss_ppb);
+  r.U64(&body.bytes_received);
+  r.I64(&body.duration_ms);
   LOCONET_RETURN_IF_ERROR(r.Finish("model update body"));
+  if (body.heldout_loss_ppb < 0) return DecodeError("model update body", "negative held-out loss");
+  if (body.duration_ms < 0) return DecodeError("model update body", "negative duration");
   return body;
 }
 

@@ -91,12 +91,18 @@ struct ScoresBody {
 };
 
 // The global model moved from `prev_hash` to `new_hash` with the updates of `accepted`
-// (sorted, no key twice).
+// (sorted, no key twice), and what the author measured of the round (for leaderboards and
+// dashboards; anyone holding the model can re-measure the loss). heldout_loss_ppb and
+// duration_ms are >= 0.
 struct ModelUpdateBody {
   uint64_t round = 0;
   Hash256 prev_hash;
   Hash256 new_hash;
   std::vector<PublicKey> accepted;
+  int64_t heldout_loss_ppb = 0;  // the new model's loss on the author's fixed held-out batches
+                                 // (nats per token x 1e9)
+  uint64_t bytes_received = 0;   // submission payload bytes the author received in the round
+  int64_t duration_ms = 0;       // from the round's announcement to this record, author's clock
 
   Bytes Encode() const;
   static Result<ModelUpdateBody> Decode(const Bytes& b);

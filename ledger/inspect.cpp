@@ -102,7 +102,10 @@ nlohmann::json BodyJson(const Record& rec) {
       return {{"round", b->round},
               {"prev_hash", b->prev_hash.Hex()},
               {"new_hash", b->new_hash.Hex()},
-              {"accepted", std::move(accepted)}};
+              {"accepted", std::move(accepted)},
+              {"heldout_loss_ppb", b->heldout_loss_ppb},
+              {"bytes_received", b->bytes_received},
+              {"duration_ms", b->duration_ms}};
     }
     case RecordKind::kReward: {
       auto b = RewardBody::Decode(rec.body);

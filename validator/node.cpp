@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -123,7 +124,8 @@ struct ValidatorNode::Impl {
     round.base_hash = served.hash;
     round.round_seed = Derive("loconet.round_seed", r, false);
     round.secret = Derive("loconet.eval_secret", r, true);
-    round.deadline_ms = UnixMillis() + static_cast<int64_t>(cfg.round_seconds * 1000);
+    round.opened_ms = UnixMillis();
+    round.deadline_ms = round.opened_ms + static_cast<int64_t>(cfg.round_seconds * 1000);
     for (const auto& [k, name] : registry) round.eligible.insert(k);
     uint64_t total = 0;
     for (const auto& p : ParameterList(*model)) total += static_cast<uint64_t>(p.numel());
@@ -280,6 +282,10 @@ struct ValidatorNode::Impl {
     }
     RefreshModelCache();
     body.new_hash = served.hash;
+    const double loss = EvaluateLoss(model, status_blocks);
+    body.heldout_loss_ppb = std::isfinite(loss) && loss > 0 ? ledger::ToPpb(loss) : 0;
+    body.bytes_received = round.bytes_received;
+    body.duration_ms = std::max<int64_t>(0, UnixMillis() - round.opened_ms);
     return body;
   }
   Update pending_delta;  // the last round's d, published with the model update
@@ -334,7 +340,7 @@ struct ValidatorNode::Impl {
   void ReportStatus(const ledger::ScoresBody& scores, const ledger::ModelUpdateBody& update,
                     const std::vector<Measured>& measured, double base_loss,
                     std::chrono::steady_clock::time_point t0) {
-    const double global_loss = EvaluateLoss(model, status_blocks);
+    const double global_loss = update.heldout_loss_ppb / 1e9;
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     nlohmann::json j = {{"round", round.round},

@@ -38,7 +38,9 @@ struct RoundState {
   Hash256 base_hash;   // the model every submission must start from
   Hash256 round_seed;  // public: page assignment
   Hash256 secret;      // revealed after close: evaluation batches, data-check pages
+  int64_t opened_ms = 0;     // Unix milliseconds when announced
   int64_t deadline_ms = 0;
+  uint64_t bytes_received = 0;  // submission bytes of the round, accepted or not
   std::set<PublicKey> eligible;   // registered when the round opened: `missed` if silent
   std::set<PublicKey> submitted;  // used their one submission of the round
   std::set<PublicKey> flooded;    // went over the per-key rate limit this round

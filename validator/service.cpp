@@ -134,6 +134,7 @@ Bytes Service::HandleRegister(const PublicKey& sender, const proto::Register& r)
 
 Bytes Service::HandleSubmission(const PublicKey& sender, const proto::Submission& sub) {
   RoundState& round = *s_.round;
+  round.bytes_received += sub.ByteSizeLong();
   ReceiptVerdict v =
       CheckSubmission(round, *s_.registry, *s_.payloads, *s_.rules, sender, sub, UnixMillis());
   if (v.takes_slot) round.submitted.insert(sender);

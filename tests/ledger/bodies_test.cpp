@@ -41,6 +41,9 @@ ModelUpdateBody SampleUpdate() {
   b.prev_hash = Blake2b256(std::string("base"));
   b.new_hash = Blake2b256(std::string("next"));
   b.accepted = {Miner(1), Miner(3)};
+  b.heldout_loss_ppb = 6123456789;
+  b.bytes_received = 1234567;
+  b.duration_ms = 4321;
   return b;
 }
 
@@ -177,6 +180,15 @@ TEST_CASE("accepted keys and reward entries must be sorted and unique", "[ledger
   reward = SampleReward();
   reward.entries[1].miner = reward.entries[0].miner;
   CHECK(RewardBody::Decode(reward.Encode()).status().code() == Code::kDecodeError);
+}
+
+TEST_CASE("a model update with a negative loss or duration is rejected", "[ledger]") {
+  ModelUpdateBody loss = SampleUpdate();
+  loss.heldout_loss_ppb = -1;
+  CHECK(ModelUpdateBody::Decode(loss.Encode()).status().code() == Code::kDecodeError);
+  ModelUpdateBody duration = SampleUpdate();
+  duration.duration_ms = -1;
+  CHECK(ModelUpdateBody::Decode(duration.Encode()).status().code() == Code::kDecodeError);
 }
 
 TEST_CASE("a reward body with zero units, too many units or a reversed range is rejected",
