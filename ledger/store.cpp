@@ -261,6 +261,15 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::OpenAt(const std::string& dir,
   return store;
 }
 
+Status LedgerStore::CatchUp() {
+  if (!read_only_) {
+    return Error(Code::kPermissionDenied, "ledger " + dir_ + ": only a read-only store catches up");
+  }
+  rocksdb::Status s = db_->TryCatchUpWithPrimary();
+  if (!s.ok()) return IoError("cannot catch up with the writer", s.ToString());
+  return Status::Ok();
+}
+
 Result<std::optional<LedgerStore::Head>> LedgerStore::HeadOf(const PublicKey& author) const {
   std::string v;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, HeadKey(author), &v);

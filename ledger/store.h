@@ -91,6 +91,11 @@ class LedgerStore {
   // has its index entries. The first mismatch is kCorrupt.
   Status CheckIndexes() const;
 
+  // A read-only store: reads what the writing process has appended since it was opened (or last
+  // caught up), so a reader beside a live validator sees new records. kPermissionDenied on a
+  // writable store (it always sees its own writes); kIoError if the catch-up fails.
+  Status CatchUp();
+
   const std::string& dir() const { return dir_; }
   bool read_only() const { return read_only_; }
 

@@ -207,6 +207,24 @@ TEST_CASE("a read-only store can be opened while a writer holds the ledger", "[l
   CHECK(n == 3);
 }
 
+TEST_CASE("a read-only store sees the writer's later records once it catches up", "[ledger]") {
+  TempDir dir;
+  auto writer = OpenOrDie(dir / "db");
+  std::vector<Record> chain = ThreeRecords(Validator(1));
+  REQUIRE(writer->Append({chain[0]}).ok());
+  auto reader = OpenOrDie(dir / "db", /*read_only=*/true);
+  REQUIRE(writer->Append({chain[1], chain[2]}).ok());
+  auto head = reader->HeadOf(Validator(1).public_key());
+  REQUIRE(head.ok());
+  CHECK((*head)->height == 0);  // as it was when opened
+  REQUIRE(reader->CatchUp().ok());
+  head = reader->HeadOf(Validator(1).public_key());
+  REQUIRE(head.ok());
+  CHECK((*head)->height == 2);
+  CHECK(reader->Get(Validator(1).public_key(), 2).ok());
+  CHECK(writer->CatchUp().code() == Code::kPermissionDenied);
+}
+
 TEST_CASE("opening names the directory when there is no ledger", "[ledger]") {
   TempDir dir;
   auto r = LedgerStore::Open(dir / "missing", /*read_only=*/true);
