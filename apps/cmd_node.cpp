@@ -84,6 +84,11 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
                 "scale1e6, nan, copy, copy_noise, replay, unassigned, stale_base, future_round, "
                 "wrong_codec, oversized, malformed, flood")
       ->delimiter(',');
+  d->add_option("--dashboard", o->dashboard,
+                "Serve the live web dashboard on host:port while the network runs "
+                "(e.g. 127.0.0.1:8080)");
+  d->add_option("--cache", o->cache_dir, "Folder for the dashboard's pinned uPlot package")
+      ->capture_default_str();
   d->callback([=] {
     for (const auto& a : o->adversaries) {
       if (!IsAdversary(a)) {

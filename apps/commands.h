@@ -13,5 +13,6 @@ void RegisterExport(CLI::App& app, int* exit_code);
 void RegisterNodes(CLI::App& app, int* exit_code);
 void RegisterLedger(CLI::App& app, int* exit_code);
 void RegisterLeaderboard(CLI::App& app, int* exit_code);
+void RegisterDashboard(CLI::App& app, int* exit_code);
 
 }  // namespace loconet::apps

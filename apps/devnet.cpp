@@ -16,6 +16,7 @@
 
 #include "core/files.h"
 #include "core/keys.h"
+#include "dashboard/server.h"
 #include "ledger/leaderboard.h"
 #include "ledger/store.h"
 #include "ledger/verify.h"
@@ -98,6 +99,15 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
      << "\n";
   vc.close();
   const std::string status_file = (vdir / "status.jsonl").string();
+
+  // The dashboard waits for the ledger the validator is about to create.
+  std::unique_ptr<dashboard::Dashboard> board;
+  if (!o.dashboard.empty()) {
+    LOCONET_ASSIGN_OR_RETURN(board,
+                             dashboard::ServeLedger((vdir / "ledger").string(), o.dashboard,
+                                                    fs::absolute(o.cache_dir).string()));
+    out << "devnet: live dashboard at " << board->url() << "\n" << std::flush;
+  }
 
   LOCONET_ASSIGN_OR_RETURN(
       pid_t validator, Spawn({binary, "validator", "--config", (vdir / "validator.toml").string()},

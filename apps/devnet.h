@@ -2,7 +2,7 @@
 // with its own folder, key and config under `dir`. Shows per-round progress from the
 // validator's status file, stops every child at the end or when *stop becomes true (no orphans:
 // children also get SIGTERM if this process dies), then verifies the ledger and prints the
-// leaderboard. Torch-free.
+// leaderboard; with `dashboard` set it also serves the live web dashboard. Torch-free.
 #pragma once
 
 #include <atomic>
@@ -32,6 +32,10 @@ struct DevnetOptions {
   // Extra miners that each run one attack (miner/adversary.h kAdversaries); "copy" attacks copy
   // miner-0.
   std::vector<std::string> adversaries;
+  // Serve the validator's ledger on this host:port while the network runs (dashboard/server.h);
+  // empty: no dashboard. `cache_dir` holds the dashboard's pinned uPlot package.
+  std::string dashboard;
+  std::string cache_dir = "data/cache";
 };
 
 Status RunDevnet(const DevnetOptions& options, const std::atomic<bool>& stop, std::ostream& out);
