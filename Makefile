@@ -6,7 +6,7 @@ export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_f
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps configure build test demo bench bench-compression fuzz fuzz-seeds clean
+.PHONY: all deps configure build test demo dashboard bench bench-compression fuzz fuzz-seeds clean
 
 all: build
 
@@ -26,6 +26,11 @@ test: build
 
 demo: build
 	@bash scripts/demo.sh $(BUILD_DIR)/apps/loconet
+
+# Serves the web dashboard of the last `make demo` run until Ctrl-C.
+DASHBOARD_LISTEN ?= 127.0.0.1:8080
+dashboard: build
+	$(BUILD_DIR)/apps/loconet dashboard --db runs/devnet/validator/ledger --listen $(DASHBOARD_LISTEN) --cache data/cache
 
 bench: build
 	@bash scripts/bench.sh $(BUILD_DIR)

@@ -100,13 +100,18 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
   vc.close();
   const std::string status_file = (vdir / "status.jsonl").string();
 
-  // The dashboard waits for the ledger the validator is about to create.
+  // The dashboard waits for the ledger the validator is about to create. The network runs
+  // without it if it cannot be served (a taken port, say).
   std::unique_ptr<dashboard::Dashboard> board;
   if (!o.dashboard.empty()) {
-    LOCONET_ASSIGN_OR_RETURN(board,
-                             dashboard::ServeLedger((vdir / "ledger").string(), o.dashboard,
-                                                    fs::absolute(o.cache_dir).string()));
-    out << "devnet: live dashboard at " << board->url() << "\n" << std::flush;
+    auto served = dashboard::ServeLedger((vdir / "ledger").string(), o.dashboard,
+                                         fs::absolute(o.cache_dir).string());
+    if (served.ok()) {
+      board = std::move(served).value();
+      out << "devnet: live dashboard at " << board->url() << "\n" << std::flush;
+    } else {
+      out << "devnet: no dashboard (" << served.status().ToString() << ")\n" << std::flush;
+    }
   }
 
   LOCONET_ASSIGN_OR_RETURN(

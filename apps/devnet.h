@@ -33,7 +33,7 @@ struct DevnetOptions {
   // miner-0.
   std::vector<std::string> adversaries;
   // Serve the validator's ledger on this host:port while the network runs (dashboard/server.h);
-  // empty: no dashboard. `cache_dir` holds the dashboard's pinned uPlot package.
+  // empty: no dashboard. If it cannot be served the network runs without it and says why. `cache_dir` holds the dashboard's pinned uPlot package.
   std::string dashboard;
   std::string cache_dir = "data/cache";
 };
