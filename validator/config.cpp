@@ -4,6 +4,7 @@
 
 #include "core/config.h"
 #include "core/files.h"
+#include "metrics/address.h"
 
 namespace loconet {
 
@@ -24,6 +25,8 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.threads = static_cast<int>(c.Int("validator.threads", 1, 0, 1024));
   v.max_request_bytes = static_cast<size_t>(c.Int("validator.max_request_mib", 64, 1, 4096)) << 20;
   v.curve = c.Bool("validator.curve", true);
+  v.metrics = c.Str("validator.metrics", std::string());
+  v.metrics_public = c.Bool("validator.metrics_public", false);
   v.rounds = c.Int("round.count", 0, 0, INT64_MAX);
   v.min_miners = c.Int("round.min_miners", 1, 0, 100000);
   v.round_seconds = c.Real("round.seconds", 60, 0.1, 86400);
@@ -61,6 +64,10 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.epoch_rounds = static_cast<uint64_t>(c.Int("rewards.epoch_rounds", 5, 1, 1000000));
   v.emission = static_cast<uint64_t>(c.Int("rewards.emission", 1000000, 1, INT64_MAX));
   LOCONET_RETURN_IF_ERROR(c.Finish());
+  LOCONET_RETURN_IF_ERROR(metrics::CheckConfiguredAddress(v.metrics, v.metrics_public,
+                                                          "validator.metrics",
+                                                          "validator.metrics_public")
+                              .WithContext(path));
   LOCONET_RETURN_IF_ERROR(v.codec.Validate().WithContext(path + ": [round] codec"));
   LOCONET_ASSIGN_OR_RETURN(Config mc, Config::LoadFile(ResolvePath(dir, model_file)));
   LOCONET_ASSIGN_OR_RETURN(v.model, ReadModelConfig(mc));

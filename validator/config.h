@@ -17,14 +17,17 @@ struct ValidatorConfig {
   std::string state_file = "validator/state.pt";  // global model, outer momentum, next round
   std::string data_dir = "data/corpus";           // heldout.shard and train.shard
   std::string status_file;                        // one JSON line per round; empty: none
-  std::string endpoints_file;  // {"router": ..., "pub": ...} as bound (port 0 resolved); empty: none
+  // {"router": ..., "pub": ..., "metrics": ...} as bound (port 0 resolved); empty: none
+  std::string endpoints_file;
   std::string router_endpoint = "tcp://127.0.0.1:7600";
   std::string pub_endpoint = "tcp://127.0.0.1:7601";
   ModelConfig model;
   uint64_t seed = 1;
   int threads = 1;
   size_t max_request_bytes = 64u << 20;
-  bool curve = true;  // CURVE-encrypt both sockets with the validator's key
+  bool curve = true;            // CURVE-encrypt both sockets with the validator's key
+  std::string metrics;          // Prometheus endpoint "IPV4:PORT"; empty: none
+  bool metrics_public = false;  // a non-loopback metrics address is refused without this
   // Rounds.
   int64_t rounds = 0;         // stop after this many rounds; 0: run until stopped
   int64_t min_miners = 1;     // the first round waits for this many registrations

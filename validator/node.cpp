@@ -21,6 +21,8 @@
 #include "ledger/bodies.h"
 #include "ledger/score_rules.h"
 #include "ledger/store.h"
+#include "metrics/exporter.h"
+#include "metrics/registry.h"
 #include "sync/codec.h"
 #include "sync/envelope.h"
 #include "sync/messages.h"
@@ -36,6 +38,7 @@
 #include "validator/aggregate.h"
 #include "validator/commit.h"
 #include "validator/gates.h"
+#include "validator/metrics.h"
 #include "validator/payload_log.h"
 #include "validator/round_state.h"
 #include "validator/scoring.h"
@@ -72,6 +75,9 @@ struct ValidatorNode::Impl {
   std::optional<RoundCommitter> committer;
   ReceiptRules receipt_rules;
   std::optional<Service> service;
+  metrics::Registry metrics_registry;
+  ValidatorMetrics node_metrics{&metrics_registry};
+  std::unique_ptr<metrics::Exporter> metrics_exporter;  // serves metrics_registry; none if off
 
   Impl(const ValidatorConfig& c, Identity i)
       : cfg(c), id(std::move(i)), outer(c.outer_lr, c.outer_momentum) {}
@@ -141,6 +147,7 @@ struct ValidatorNode::Impl {
     a.set_num_pages(train->num_pages());
     a.set_eval_commit(RawString(Blake2b256(round.secret.bytes.data(), round.secret.bytes.size())));
     a.set_batch(cfg.batch);
+    node_metrics.SetRound(r);
     Publish("announce", sync::SealEnvelope(id, sync::kTagAnnounce, ToBytes(a.SerializeAsString())));
     spdlog::info("round {} open: base {} deadline in {:.1f}s", r, served.hash.Hex().substr(0, 12),
                  cfg.round_seconds);
@@ -163,6 +170,7 @@ struct ValidatorNode::Impl {
   void LateReject(const AcceptedUpdate& a, Code code) {
     round.rejected[a.miner] = {static_cast<uint16_t>(code), a.order};
     round.rejection_counts[CodeName(code)]++;
+    node_metrics.CountRejection(code);
     spdlog::info("round {}: {} rejected at close: {}", round.round, a.miner.Short(),
                  CodeName(code));
   }
@@ -205,6 +213,7 @@ struct ValidatorNode::Impl {
     check.margin = cfg.data_margin;
     check.z = cfg.data_z;
     for (const AcceptedUpdate* a : kept) {
+      const auto scoring_start = std::chrono::steady_clock::now();
       LOCONET_ASSIGN_OR_RETURN(Update u, Decode(*a));
       Measured m{a->miner, a->order, ImprovementOf(model, u, cfg.eval_lr, blocks, base_loss)};
       LOCONET_ASSIGN_OR_RETURN(DataVerdict data, DataVerdictOf(model, u, a->miner, check));
@@ -212,6 +221,8 @@ struct ValidatorNode::Impl {
       m.own_gain = data.own_gain;
       m.random_gain = data.random_gain;
       outcome.measured.push_back(m);
+      node_metrics.ObserveScoring(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - scoring_start).count());
     }
     outcome.rejected = round.rejected;
     outcome.eligible = round.eligible;
@@ -234,6 +245,7 @@ struct ValidatorNode::Impl {
     if (!pruned.ok()) spdlog::warn("payload log: {}", pruned.ToString());
     ReportStatus(scores, update_body, outcome.measured, base_loss, t0);
     ++round.round;
+    node_metrics.SetRound(round.round);
     return Status::Ok();
   }
 
@@ -373,6 +385,8 @@ struct ValidatorNode::Impl {
     }
     j["miners"] = miners;
     if (status_out.is_open()) status_out << j.dump() << "\n" << std::flush;
+    node_metrics.SetRoundClose(secs);
+    node_metrics.SetHeldoutLoss(global_loss);
     Publish("status", ToBytes(j.dump()));
     spdlog::info("round {} closed: {} submissions, {} aggregated, global held-out loss {:.4f}",
                  round.round, round.submitted.size(), update.accepted.size(), global_loss);
@@ -433,6 +447,8 @@ struct ValidatorNode::Impl {
     }
     payloads.emplace(std::move(log));
     LOCONET_RETURN_IF_ERROR(LoadStandings());
+    node_metrics.SetRound(round.round);
+    node_metrics.SetRegisteredMiners(registry.size());
     LOCONET_ASSIGN_OR_RETURN(status_blocks,
                              DrawBlocks(*heldout, AllPages(*heldout), cfg.batch, cfg.model.context,
                                         cfg.seed ^ 0x5eed, cfg.eval_batches));
@@ -443,12 +459,18 @@ struct ValidatorNode::Impl {
     receipt_rules = ReceiptRules{&cfg.codec, codec.get(), model.ptr().get(), train->num_pages(),
                                  cfg.pages_per_miner};
     service.emplace(ServiceState{&cfg, &id, &registry, &round, &*payloads, &receipt_rules, &served,
-                                 store.get(), &*committer});
+                                 store.get(), &*committer, &node_metrics});
+    if (!cfg.metrics.empty()) {
+      LOCONET_ASSIGN_OR_RETURN(metrics_exporter,
+                               metrics::Exporter::Start(cfg.metrics, metrics_registry));
+      spdlog::info("metrics on {}", metrics_exporter->url());
+    }
     if (!cfg.endpoints_file.empty()) {
       // Written once bound, so a supervisor that asked for port 0 learns the real ports.
-      const nlohmann::json ep = {{"router", server->router_endpoint()},
-                                 {"pub", server->pub_endpoint()},
-                                 {"key", id.public_key().Hex()}};
+      nlohmann::json ep = {{"router", server->router_endpoint()},
+                           {"pub", server->pub_endpoint()},
+                           {"key", id.public_key().Hex()}};
+      if (metrics_exporter) ep["metrics"] = metrics_exporter->address().ToString();
       LOCONET_RETURN_IF_ERROR(WriteFileAtomic(cfg.endpoints_file, ep.dump() + "\n"));
     }
     spdlog::info("validator {} serving on {} (announcements on {}), {}", id.public_key().Hex(),

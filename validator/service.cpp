@@ -34,7 +34,10 @@ Bytes Service::Reply(Code code, const std::string& message, const std::string& p
       sync::MakeReply(code == Code::kOk ? Status::Ok() : Status(code, message), s_.round->round);
   if (code == Code::kOk) r.set_message(message);
   r.set_payload(payload);
-  if (code != Code::kOk) s_.round->rejection_counts[CodeName(code)]++;
+  if (code != Code::kOk) {
+    s_.round->rejection_counts[CodeName(code)]++;
+    s_.metrics->CountRejection(code);
+  }
   return sync::SealEnvelope(*s_.id, sync::kTagReply, ToBytes(r.SerializeAsString()));
 }
 
@@ -49,6 +52,7 @@ Bytes Service::Reject(const PublicKey* miner, Code code, const std::string& mess
 
 Bytes Service::Handle(const Bytes& request, const sync::Peer& peer) noexcept {
   try {
+    s_.metrics->AddReceivedBytes(request.size());
     return Dispatch(request, peer);
   } catch (const std::exception& e) {
     spdlog::error("request from {}: handler failed: {}", peer.address, e.what());
@@ -64,6 +68,7 @@ Bytes Service::Handle(const Bytes& request, const sync::Peer& peer) noexcept {
 
 Bytes Service::Oversize(size_t size, const sync::Peer& peer) noexcept {
   try {
+    s_.metrics->AddReceivedBytes(size);
     if (!connection_limit_.Take(peer.connection)) return Reply(Code::kRateLimited, "rate limited");
     return Reply(Code::kTooLarge, "request of " + std::to_string(size) + " bytes exceeds " +
                                       std::to_string(s_.cfg->max_request_bytes));
@@ -128,6 +133,7 @@ Bytes Service::HandleRegister(const PublicKey& sender, const proto::Register& r)
     return Reply(Code::kUnavailable, "the registration could not be stored; try again");
   }
   (*s_.registry)[sender] = reg.name;
+  s_.metrics->SetRegisteredMiners(s_.registry->size());
   spdlog::info("registered miner {} ({})", sender.Short(), reg.name);
   return Reply(Code::kOk, "registered");
 }
@@ -144,9 +150,11 @@ Bytes Service::HandleSubmission(const PublicKey& sender, const proto::Submission
       // Not remembered means a later replay could pass: refuse rather than risk it.
       spdlog::error("payload log: {}", remembered.ToString());
       round.submitted.erase(sender);
+      s_.metrics->CountSubmission(Code::kUnavailable);
       return Reply(Code::kUnavailable, "the validator could not record this submission");
     }
   }
+  s_.metrics->CountSubmission(v.status.code());
   if (!v.status.ok()) return Reject(&sender, v.status.code(), v.status.message());
   AcceptedUpdate a;
   a.miner = sender;

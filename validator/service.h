@@ -17,6 +17,7 @@
 #include "validator/commit.h"
 #include "validator/config.h"
 #include "validator/gates.h"
+#include "validator/metrics.h"
 #include "validator/payload_log.h"
 #include "validator/rate_limit.h"
 #include "validator/request_guard.h"
@@ -41,6 +42,7 @@ struct ServiceState {
   const ServedModel* model = nullptr;
   ledger::LedgerStore* store = nullptr;
   RoundCommitter* committer = nullptr;
+  const ValidatorMetrics* metrics = nullptr;
 };
 
 class Service {
