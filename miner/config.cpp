@@ -4,6 +4,7 @@
 
 #include "core/config.h"
 #include "core/files.h"
+#include "metrics/address.h"
 #include "miner/adversary.h"
 
 namespace loconet {
@@ -24,6 +25,8 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
   m.threads = static_cast<int>(c.Int("miner.threads", 1, 0, 1024));
   m.request_timeout_ms = static_cast<int>(c.Int("miner.request_timeout_ms", 5000, 10, 600000));
   m.rounds = c.Int("miner.rounds", 0, 0, INT64_MAX);
+  m.metrics = c.Str("miner.metrics", std::string());
+  m.metrics_public = c.Bool("miner.metrics_public", false);
   m.adversary = c.Str("miner.adversary", std::string());
   m.copy_from = ResolvePath(dir, c.Str("miner.copy_from", std::string()));
   m.dump_submission = c.Bool("miner.dump_submission", false);
@@ -36,6 +39,9 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
   m.beta2 = c.Real("train.beta2", 0.95, 0.0, 0.99999);
   m.grad_clip = c.Real("train.grad_clip", 1.0, 1e-6, 1e6);
   LOCONET_RETURN_IF_ERROR(c.Finish());
+  LOCONET_RETURN_IF_ERROR(metrics::CheckConfiguredAddress(m.metrics, m.metrics_public,
+                                                          "miner.metrics", "miner.metrics_public")
+                              .WithContext(path));
   if (!validator_key.empty()) {
     auto key = ParsePublicKey(validator_key);
     if (!key.ok()) {

@@ -26,6 +26,8 @@ struct MinerConfig {
   double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.95, grad_clip = 1.0;
   int request_timeout_ms = 5000;
   int64_t rounds = 0;  // stop after this many submissions; 0: until stopped
+  std::string metrics;          // Prometheus endpoint "IPV4:PORT"; empty: none
+  bool metrics_public = false;  // a non-loopback metrics address is refused without this
   // Testing the validator: behave like a real miner except for one attack (kAdversaries).
   std::string adversary;
   std::string copy_from;         // the folder of the miner whose submissions "copy" takes

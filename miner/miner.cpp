@@ -18,7 +18,10 @@
 #include "datasets/assignment.h"
 #include "datasets/loader.h"
 #include "datasets/shard.h"
+#include "metrics/exporter.h"
+#include "metrics/registry.h"
 #include "miner/adversary.h"
+#include "miner/metrics.h"
 #include "sync/codec.h"
 #include "sync/envelope.h"
 #include "sync/messages.h"
@@ -68,6 +71,10 @@ class Miner : public MinerLink {
       if (!dir.empty()) LOCONET_RETURN_IF_ERROR(MakeDirs(dir));
       log_.open(cfg_.log_file, std::ios::app);
     }
+    if (!cfg_.metrics.empty()) {
+      LOCONET_ASSIGN_OR_RETURN(exporter_, metrics::Exporter::Start(cfg_.metrics, registry_));
+      spdlog::info("metrics on {}", exporter_->url());
+    }
     return Status::Ok();
   }
 
@@ -75,6 +82,7 @@ class Miner : public MinerLink {
   Result<proto::Reply> Call(const proto::Request& req, int attempts) override {
     proto::Request bound = req;
     LOCONET_ASSIGN_OR_RETURN(Bytes env, sync::SealRequest(id_, cfg_.validator_key, &bound));
+    metrics_.AddSentBytes(env.size());
     LOCONET_ASSIGN_OR_RETURN(Bytes raw, client_->Request(env, cfg_.request_timeout_ms, attempts));
     LOCONET_ASSIGN_OR_RETURN(sync::OpenedEnvelope opened,
                              sync::OpenEnvelope(raw.data(), raw.size(), 1u << 30, sync::kTagReply));
@@ -128,6 +136,8 @@ class Miner : public MinerLink {
       }
       const Hash256 now = ModelHash(*trainer_->model());
       const bool match = now == HashFromRaw(u.new_hash());
+      // The published model is the next round's base.
+      base_round_ = match ? std::optional<uint64_t>(u.round() + 1) : std::nullopt;
       spdlog::info("round {} aggregate applied: model {} ({})", u.round(), now.Hex().substr(0, 12),
                    match ? "matches the validator" : "MISMATCH, will fetch a checkpoint");
       WriteLog({{"event", "model_update"},
@@ -173,6 +183,7 @@ class Miner : public MinerLink {
 
   // Sends raw bytes instead of a signed request (the "oversized" and "malformed" attacks).
   Status SendRaw(const Bytes& raw, uint64_t round) override {
+    metrics_.AddSentBytes(raw.size());
     auto r = client_->Request(raw, cfg_.request_timeout_ms, 1);
     if (!r.ok()) return r.status();
     auto env = sync::OpenEnvelope(r->data(), r->size(), 1u << 30, sync::kTagReply);
@@ -182,6 +193,7 @@ class Miner : public MinerLink {
     }
     proto::Reply reply;
     LOCONET_RETURN_IF_ERROR(sync::ParseProto(env->body, "reply", &reply));
+    metrics_.CountSubmission(static_cast<Code>(reply.reason()));
     spdlog::info("round {}: {} attack answered: {}", round, cfg_.adversary,
                  CodeName(static_cast<Code>(reply.reason())));
     WriteLog({{"event", "submission"},
@@ -208,6 +220,12 @@ class Miner : public MinerLink {
         BlockLoader loader,
         BlockLoader::Create(*train_, train_pages, static_cast<int>(a.batch()),
                             static_cast<int>(cfg_.model.context), seed ^ a.round()));
+    metrics_.BeginTraining(a.round());
+    // Every way out of training ends it, errors included.
+    struct TrainingEnds {
+      MinerMetrics* m;
+      ~TrainingEnds() { m->EndTraining(); }
+    } training_ends{&metrics_};
     std::vector<torch::Tensor> start = CloneParameters(*trainer_->model());
     std::vector<int64_t> rows;
     double loss_sum = 0;
@@ -223,6 +241,7 @@ class Miner : public MinerLink {
         return loss.status();
       }
       loss_sum += *loss;
+      metrics_.Step(*loss, static_cast<uint64_t>(a.batch()) * cfg_.model.context);
     }
     // Pseudo-gradient: theta_start - theta_local; then back to the base for the aggregate.
     std::vector<torch::Tensor> delta;
@@ -249,8 +268,10 @@ class Miner : public MinerLink {
     s->set_train_loss(loss_sum / std::max<uint32_t>(1, a.local_steps()));
     EncodeDeltas(*trainer_->model(), delta, *codec, *feedback_, s->mutable_tensors());
     LOCONET_RETURN_IF_ERROR(behaviour_->ChangeSubmission(s, a, *trainer_->model(), *codec));
+    metrics_.EndTraining();  // sending and the reply are waiting
     const size_t bytes = req.ByteSizeLong();
     LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(req, 1));
+    metrics_.CountSubmission(static_cast<Code>(reply.reason()));
     if (reply.reason() == static_cast<uint32_t>(Code::kUnknownKey)) {
       // The validator does not know this key (it lost the registration, or never stored it):
       // register again, so the next round counts.
@@ -284,6 +305,7 @@ class Miner : public MinerLink {
     LOCONET_ASSIGN_OR_RETURN(fp32_, sync::MakeCodec(fp32));
     // The validator may not be up yet: keep trying to register.
     while (!stop.load()) {
+      metrics_.Tick();
       Status s = Register();
       if (s.ok()) break;
       // A reply signed by another key is a configuration error, not an outage: stop.
@@ -297,6 +319,7 @@ class Miner : public MinerLink {
     int64_t last_round = -1;
     int64_t last_deadline = 0;
     while (!stop.load() && (cfg_.rounds == 0 || done < cfg_.rounds)) {
+      metrics_.Tick();
       ApplyUpdates();
       proto::Request req;
       req.mutable_get_round();
@@ -315,6 +338,7 @@ class Miner : public MinerLink {
       }
       // Hold the announced base: the applied aggregate, or a fetched checkpoint.
       ApplyUpdates();
+      if (base_round_) metrics_.SetRoundLag(a.round(), *base_round_);
       if (RawString(ModelHash(*trainer_->model())) != a.base_hash()) {
         Status f = FetchCheckpoint(a.base_hash());
         if (!f.ok()) {
@@ -323,6 +347,8 @@ class Miner : public MinerLink {
           continue;
         }
       }
+      base_round_ = a.round();
+      metrics_.SetRoundLag(a.round(), *base_round_);
       last_round = static_cast<int64_t>(a.round());
       last_deadline = a.deadline_unix_ms();
       if (UnixMillis() >= a.deadline_unix_ms()) continue;  // joined too late: wait for the next
@@ -336,6 +362,7 @@ class Miner : public MinerLink {
     // Take the last aggregate before leaving, so the final model is logged.
     const int64_t until = UnixMillis() + 2000;
     while (!stop.load() && UnixMillis() < until) {
+      metrics_.Tick();
       ApplyUpdates();
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -354,6 +381,10 @@ class Miner : public MinerLink {
   sync::CodecSpec codec_spec_;
   std::unique_ptr<Behaviour> behaviour_;
   std::ofstream log_;
+  std::optional<uint64_t> base_round_;  // the round whose announced base the model is, if known
+  metrics::Registry registry_;
+  MinerMetrics metrics_{&registry_};
+  std::unique_ptr<metrics::Exporter> exporter_;  // serves registry_; none if metrics are off
 };
 
 }  // namespace
