@@ -10,10 +10,8 @@ namespace loconet::metrics {
 void Counter::Increment(double amount) const {
   if (amount >= 0) c_->Increment(amount);
 }
-double Counter::value() const { return c_->Value(); }
 
 void Gauge::Set(double value) const { g_->Set(value); }
-double Gauge::value() const { return g_->Value(); }
 
 void Histogram::Observe(double value) const { h_->Observe(value); }
 

@@ -27,7 +27,6 @@ class Counter {
  public:
   // `amount` >= 0; a negative amount is ignored (a counter never goes down).
   void Increment(double amount = 1) const;
-  double value() const;
 
  private:
   friend class Registry;
@@ -39,7 +38,6 @@ class Counter {
 class Gauge {
  public:
   void Set(double value) const;
-  double value() const;
 
  private:
   friend class Registry;
