@@ -38,6 +38,8 @@ const char* CodeName(Code code) {
     case Code::kDataCheck: return "data_check";
     case Code::kWrongRecipient: return "wrong_recipient";
     case Code::kExpired: return "expired";
+    case Code::kBadProofOfWork: return "bad_proof_of_work";
+    case Code::kNoSlot: return "no_slot";
   }
   return "unknown_code";
 }

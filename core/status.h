@@ -51,6 +51,8 @@ enum class Code : uint16_t {
   kDataCheck = 117,
   kWrongRecipient = 118,  // a signed request addressed to another node
   kExpired = 119,         // a signed request sent outside the recipient's time window
+  kBadProofOfWork = 120,  // a registration without the proof of work the validator asks for
+  kNoSlot = 121,          // every miner slot is held by a miner within its immunity period
 };
 
 // snake_case name of a code, e.g. "bad_signature"; "unknown_code" for values not listed above.
