@@ -95,7 +95,9 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
      << "\nseconds = " << o.round_seconds << "\n"
      << "local_steps = " << o.local_steps << "\nbatch = " << o.batch
      << "\npages_per_miner = " << o.pages_per_miner << "\ncodec = " << Quote(o.codec)
-     << "\n\n[rewards]\nepoch_rounds = " << std::max<int64_t>(1, std::min<int64_t>(5, o.rounds))
+     << "\n\n[registration]\n# a devnet's miners solve a small proof of work (16 Argon2id "
+     << "evaluations of 1 MiB on average)\npow_bits = 4\npow_memory_kib = 1024\n"
+     << "\n[rewards]\nepoch_rounds = " << std::max<int64_t>(1, std::min<int64_t>(5, o.rounds))
      << "\n";
   vc.close();
   const std::string status_file = (vdir / "status.jsonl").string();

@@ -182,7 +182,7 @@ void LedgerSeeds(const Identity& id) {
   Hash256 h = Blake2b256(std::string_view("seed"));
   std::vector<std::pair<ledger::RecordKind, Bytes>> bodies;
   bodies.emplace_back(ledger::RecordKind::kRegistration,
-                      ledger::RegistrationBody{miner, "m1"}.Encode());
+                      ledger::RegistrationBody{miner, "m1", PublicKey{}}.Encode());
   ledger::RoundBody round;
   round.round = 4;
   round.base_hash = h;

@@ -81,6 +81,7 @@ Bytes RegistrationBody::Encode() const {
   ByteWriter w;
   PutKey(&w, miner);
   w.Blob(name);
+  PutKey(&w, replaces);
   return w.Take();
 }
 
@@ -89,9 +90,13 @@ Result<RegistrationBody> RegistrationBody::Decode(const Bytes& b) {
   RegistrationBody body;
   GetKey(&r, &body.miner);
   r.Blob(&body.name, kMaxNameBytes);
+  GetKey(&r, &body.replaces);
   LOCONET_RETURN_IF_ERROR(r.Finish("registration body"));
   Status s = CheckMinerName(body.name);
   if (!s.ok()) return DecodeError("registration body", s.message());
+  if (body.replaces != PublicKey{} && body.replaces == body.miner) {
+    return DecodeError("registration body", "a miner cannot replace itself");
+  }
   return body;
 }
 
@@ -342,6 +347,7 @@ std::vector<PublicKey> MinersOf(RecordKind kind, const Bytes& body) {
   if (kind == RecordKind::kRegistration) {
     auto b = RegistrationBody::Decode(body);
     if (b.ok()) out.push_back(b->miner);
+    if (b.ok() && b->replaces != PublicKey{}) out.push_back(b->replaces);
   } else if (kind == RecordKind::kScores) {
     auto b = ScoresBody::Decode(body);
     if (b.ok()) {

@@ -38,10 +38,13 @@ Status CheckMinerName(const std::string& name);
 // since a body that does not decode fails the whole Append.
 std::string SanitizeMinerName(const std::string& name);
 
-// A miner key joined the network. `name` obeys CheckMinerName (may be empty).
+// A miner key joined the network. `name` obeys CheckMinerName (may be empty). When every miner
+// slot was held, `replaces` is the miner whose slot it took (that key is no longer registered
+// from this record on); all zeros otherwise. A miner never replaces itself.
 struct RegistrationBody {
   PublicKey miner;
   std::string name;
+  PublicKey replaces;
 
   Bytes Encode() const;
   static Result<RegistrationBody> Decode(const Bytes& b);

@@ -26,6 +26,7 @@
 #include "sync/envelope.h"
 #include "sync/messages.h"
 #include "sync/messages.pb.h"
+#include "sync/registration_pow.h"
 #include "sync/transport.h"
 #include "trainer/gpt.h"
 #include "trainer/local_trainer.h"
@@ -98,9 +99,43 @@ class Miner : public MinerLink {
     return reply;
   }
 
+  // The validator's terms, then a proof of work for them (kept: the same terms need no new one).
+  Result<uint64_t> ProofOfWork(const std::atomic<bool>& stop) {
+    proto::Request ask;
+    ask.mutable_get_terms();
+    LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(ask, 3));
+    proto::RegistrationTerms t;
+    if (!reply.accepted() ||
+        !t.ParseFromArray(reply.payload().data(), static_cast<int>(reply.payload().size()))) {
+      return Error(Code::kUnavailable, "the validator did not send its registration terms: " +
+                                           reply.message());
+    }
+    const sync::PowTerms terms{t.pow_bits(), t.pow_memory_kib(), t.pow_ops()};
+    if (pow_ && pow_->first.bits == terms.bits && pow_->first.memory_kib == terms.memory_kib &&
+        pow_->first.ops == terms.ops) {
+      return pow_->second;
+    }
+    spdlog::info("registration: {} of {} slots held; proof of work of {} bits (Argon2id, {} KiB, "
+                 "{} passes, about {} evaluations)",
+                 t.registered(), t.max_miners(), terms.bits, terms.memory_kib, terms.ops,
+                 uint64_t{1} << std::min<uint32_t>(terms.bits, 63));
+    const auto t0 = std::chrono::steady_clock::now();
+    LOCONET_ASSIGN_OR_RETURN(uint64_t nonce, sync::SolvePow(id_.public_key(), cfg_.validator_key,
+                                                            terms, stop));
+    spdlog::info("proof of work found in {:.1f} s (nonce {})",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                 nonce);
+    pow_ = std::make_pair(terms, nonce);
+    return nonce;
+  }
+  std::optional<std::pair<sync::PowTerms, uint64_t>> pow_;
+  const std::atomic<bool>* stop_ = nullptr;  // Run's; ends a proof of work early
+
   Status Register() {
+    LOCONET_ASSIGN_OR_RETURN(uint64_t nonce, ProofOfWork(*stop_));
     proto::Request req;
     req.mutable_register_()->set_name(cfg_.name);
+    req.mutable_register_()->set_pow_nonce(nonce);
     LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(req, 3));
     if (!reply.accepted()) {
       return Error(static_cast<Code>(reply.reason()), "registration refused: " + reply.message());
@@ -300,6 +335,7 @@ class Miner : public MinerLink {
   }
 
   Status Run(const std::atomic<bool>& stop) {
+    stop_ = &stop;
     sync::CodecSpec fp32;
     fp32.name = "fp32";
     LOCONET_ASSIGN_OR_RETURN(fp32_, sync::MakeCodec(fp32));

@@ -61,6 +61,15 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
       static_cast<uint64_t>(c.Int("validator.payload_window_rounds", 64, 1, 1000000));
   v.outer_lr = c.Real("aggregate.outer_lr", 0.7, 0.0, 10.0);
   v.outer_momentum = c.Real("aggregate.outer_momentum", 0.9, 0.0, 0.9999);
+  v.pow_bits = static_cast<uint32_t>(c.Int("registration.pow_bits", v.pow_bits, 0, 32));
+  v.pow_memory_kib =
+      static_cast<uint32_t>(c.Int("registration.pow_memory_kib", v.pow_memory_kib, 8, 1 << 20));
+  v.pow_ops = static_cast<uint32_t>(c.Int("registration.pow_ops", v.pow_ops, 1, 16));
+  v.max_miners = static_cast<uint32_t>(c.Int("registration.max_miners", v.max_miners, 1, 100000));
+  v.immunity_rounds = static_cast<uint64_t>(
+      c.Int("registration.immunity_rounds", static_cast<int64_t>(v.immunity_rounds), 0, 1000000));
+  v.registrations_per_second =
+      c.Real("registration.per_second", v.registrations_per_second, 0.1, 1e6);
   v.epoch_rounds = static_cast<uint64_t>(c.Int("rewards.epoch_rounds", 5, 1, 1000000));
   v.emission = static_cast<uint64_t>(c.Int("rewards.emission", 1000000, 1, INT64_MAX));
   LOCONET_RETURN_IF_ERROR(c.Finish());

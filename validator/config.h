@@ -57,6 +57,13 @@ struct ValidatorConfig {
   double max_connection_messages_per_second = 40;  // per connection, checked before signatures
   double request_window_seconds = 60;   // a request's sent_unix_ms must be this close to now
   uint64_t payload_window_rounds = 64;  // rounds of payload hashes kept for the replay gate
+  // Registration (sync/registration_pow.h, validator/slots.h).
+  uint32_t pow_bits = 14;              // proof of work: leading zero bits (0: none)
+  uint32_t pow_memory_kib = 16384;     // Argon2id memory per evaluation
+  uint32_t pow_ops = 1;                // Argon2id passes
+  uint32_t max_miners = 256;           // miner slots
+  uint64_t immunity_rounds = 10;       // a new miner cannot be replaced for this many rounds
+  double registrations_per_second = 20;  // proofs checked per second, for all keys together
   // Rewards.
   uint64_t epoch_rounds = 5;
   uint64_t emission = 1000000;  // units split per epoch

@@ -68,6 +68,7 @@ struct ValidatorNode::Impl {
   std::ofstream status_out;
 
   Registry registry;
+  JoinedRounds joined;  // the round each registered miner joined in
   Standings standings;  // rebuilt from the ledger on start
   ServedModel served;
   RoundState round;
@@ -398,7 +399,13 @@ struct ValidatorNode::Impl {
       if (rec.author != id.public_key()) return Status::Ok();
       if (rec.kind == ledger::RecordKind::kRegistration) {
         auto b = ledger::RegistrationBody::Decode(rec.body);
-        if (b.ok()) registry[b->miner] = b->name;
+        if (!b.ok()) return Status::Ok();
+        if (b->replaces != PublicKey{}) {
+          registry.erase(b->replaces);
+          joined.erase(b->replaces);
+        }
+        registry[b->miner] = b->name;
+        joined[b->miner] = rec.round;
       } else if (rec.kind == ledger::RecordKind::kScores) {
         auto b = ledger::ScoresBody::Decode(rec.body);
         if (b.ok()) {
@@ -459,7 +466,7 @@ struct ValidatorNode::Impl {
     receipt_rules = ReceiptRules{&cfg.codec, codec.get(), model.ptr().get(), train->num_pages(),
                                  cfg.pages_per_miner};
     service.emplace(ServiceState{&cfg, &id, &registry, &round, &*payloads, &receipt_rules, &served,
-                                 store.get(), &*committer, &node_metrics});
+                                 store.get(), &*committer, &node_metrics, &joined, &standings});
     if (!cfg.metrics.empty()) {
       LOCONET_ASSIGN_OR_RETURN(metrics_exporter,
                                metrics::Exporter::Start(cfg.metrics, metrics_registry));

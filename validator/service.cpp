@@ -9,6 +9,7 @@
 #include "replica/replica.h"
 #include "sync/envelope.h"
 #include "sync/messages.h"
+#include "sync/registration_pow.h"
 #include "validator/fault_points.h"
 
 namespace loconet {
@@ -26,6 +27,8 @@ Service::Service(const ServiceState& state)
       key_limit_(state.cfg->max_messages_per_second, 2 * state.cfg->max_messages_per_second),
       connection_limit_(state.cfg->max_connection_messages_per_second,
                         2 * state.cfg->max_connection_messages_per_second),
+      registration_limit_(state.cfg->registrations_per_second,
+                          std::max(1.0, state.cfg->registrations_per_second)),
       guard_(state.id->public_key(),
              static_cast<int64_t>(state.cfg->request_window_seconds * 1000)) {}
 
@@ -107,6 +110,8 @@ Bytes Service::Dispatch(const Bytes& request, const sync::Peer& peer) {
   switch (req.body_case()) {
     case proto::Request::kRegister:
       return HandleRegister(sender, req.register_());
+    case proto::Request::kGetTerms:
+      return HandleGetTerms();
     case proto::Request::kGetRound:
       if (!s_.round->open) return Reply(Code::kUnavailable, "no round is open");
       return Reply(Code::kOk, "round " + std::to_string(s_.round->round),
@@ -124,18 +129,54 @@ Bytes Service::Dispatch(const Bytes& request, const sync::Peer& peer) {
 
 Bytes Service::HandleRegister(const PublicKey& sender, const proto::Register& r) {
   if (s_.registry->count(sender)) return Reply(Code::kOk, "registered");
-  const ledger::RegistrationBody reg{sender, ledger::SanitizeMinerName(r.name())};
+  const ValidatorConfig& cfg = *s_.cfg;
+  // A proof costs the validator one Argon2id evaluation: a budget for all keys together keeps a
+  // flood of bogus registrations from taking the node's time.
+  if (!registration_limit_.Take("registrations")) {
+    return Reply(Code::kRateLimited, "too many registrations at once; try again in a second");
+  }
+  const sync::PowTerms terms{cfg.pow_bits, cfg.pow_memory_kib, cfg.pow_ops};
+  Status pow = sync::VerifyPow(sender, s_.id->public_key(), r.pow_nonce(), terms);
+  if (!pow.ok()) return Reject(nullptr, pow.code(), pow.message());
+  const uint64_t round = s_.round->round;
+  Result<std::optional<PublicKey>> slot =
+      ChooseSlot(*s_.registry, *s_.joined, *s_.standings, round,
+                 SlotRules{cfg.max_miners, cfg.immunity_rounds});
+  if (!slot.ok()) return Reject(nullptr, slot.status().code(), slot.status().message());
+  ledger::RegistrationBody reg{sender, ledger::SanitizeMinerName(r.name()), PublicKey{}};
+  if (*slot) reg.replaces = **slot;
   // Durable before it is acknowledged: a validator that crashes after this reply still knows
   // the miner when it restarts.
-  Status written = s_.committer->CommitRegistration(s_.round->round, reg);
+  Status written = s_.committer->CommitRegistration(round, reg);
   if (!written.ok()) {
     spdlog::error("registration of {} not written: {}", sender.Short(), written.ToString());
     return Reply(Code::kUnavailable, "the registration could not be stored; try again");
   }
+  if (*slot) {
+    const PublicKey& out = **slot;
+    s_.registry->erase(out);
+    s_.joined->erase(out);
+    s_.round->eligible.erase(out);
+    spdlog::info("miner {} takes the slot of {} (lowest score past its immunity period)",
+                 sender.Short(), out.Short());
+  }
   (*s_.registry)[sender] = reg.name;
+  (*s_.joined)[sender] = round;
   s_.metrics->SetRegisteredMiners(s_.registry->size());
   spdlog::info("registered miner {} ({})", sender.Short(), reg.name);
   return Reply(Code::kOk, "registered");
+}
+
+Bytes Service::HandleGetTerms() {
+  const ValidatorConfig& cfg = *s_.cfg;
+  proto::RegistrationTerms t;
+  t.set_pow_bits(cfg.pow_bits);
+  t.set_pow_memory_kib(cfg.pow_memory_kib);
+  t.set_pow_ops(cfg.pow_ops);
+  t.set_max_miners(cfg.max_miners);
+  t.set_registered(static_cast<uint32_t>(s_.registry->size()));
+  t.set_immunity_rounds(cfg.immunity_rounds);
+  return Reply(Code::kOk, "registration terms", t.SerializeAsString());
 }
 
 Bytes Service::HandleSubmission(const PublicKey& sender, const proto::Submission& sub) {

@@ -1,6 +1,6 @@
 // Request handling: every message on the validator's ROUTER socket is answered here, in the
-// node's thread. The service checks rate limits and envelopes, registers miners (durably, before
-// the reply), runs the receipt gates on submissions and records their outcome in the round
+// node's thread. The service checks rate limits and envelopes, registers miners (proof of work,
+// a free or freed slot, durably written before the reply), runs the receipt gates on submissions and records their outcome in the round
 // state, and serves checkpoints and ledger ranges. It never throws: an exception inside a
 // handler is logged and answered with `internal`.
 #pragma once
@@ -22,6 +22,7 @@
 #include "validator/rate_limit.h"
 #include "validator/request_guard.h"
 #include "validator/round_state.h"
+#include "validator/slots.h"
 
 namespace loconet {
 
@@ -43,6 +44,8 @@ struct ServiceState {
   ledger::LedgerStore* store = nullptr;
   RoundCommitter* committer = nullptr;
   const ValidatorMetrics* metrics = nullptr;
+  JoinedRounds* joined = nullptr;        // the round each registered miner joined in
+  const Standings* standings = nullptr;  // EMA scores, to choose whose slot a newcomer takes
 };
 
 class Service {
@@ -59,12 +62,14 @@ class Service {
   Bytes Reply(Code code, const std::string& message, const std::string& payload = "");
   Bytes Reject(const PublicKey* miner, Code code, const std::string& message);
   Bytes HandleRegister(const PublicKey& sender, const proto::Register& r);
+  Bytes HandleGetTerms();
   Bytes HandleSubmission(const PublicKey& sender, const proto::Submission& s);
   Bytes HandleCheckpoint(const proto::CheckpointRequest& r);
   Bytes HandleLedger(const proto::LedgerRangeRequest& r);
 
   ServiceState s_;
   RateLimiter key_limit_, connection_limit_;
+  RateLimiter registration_limit_;  // one bucket for every key: proofs of work checked per second
   RequestGuard guard_;
 };
 

@@ -81,6 +81,8 @@ TEST_CASE("every body round-trips and rejects trailing bytes and truncation", "[
   reg.miner = Miner(7);
   reg.name = "alice-gpu";
   CheckStrictRoundTrip(reg);
+  reg.replaces = Miner(3);
+  CheckStrictRoundTrip(reg);
   CheckStrictRoundTrip(SampleRound());
   CheckStrictRoundTrip(SampleScores());
   CheckStrictRoundTrip(SampleUpdate());
@@ -236,6 +238,17 @@ TEST_CASE("miner names must be short, well-formed UTF-8 without control characte
   reg.miner = Miner(1);
   reg.name = "bell\x07";
   CHECK(RegistrationBody::Decode(reg.Encode()).status().code() == Code::kDecodeError);
+}
+
+TEST_CASE("a registration that replaces its own miner is rejected", "[ledger]") {
+  RegistrationBody reg;
+  reg.miner = Miner(4);
+  reg.replaces = Miner(4);
+  CHECK(RegistrationBody::Decode(reg.Encode()).status().code() == Code::kDecodeError);
+  reg.replaces = Miner(5);
+  CHECK(RegistrationBody::Decode(reg.Encode()).ok());
+  CHECK(MinersOf(RecordKind::kRegistration, reg.Encode()) ==
+        std::vector<PublicKey>{Miner(4), Miner(5)});
 }
 
 TEST_CASE("sanitized names always pass the name check", "[ledger]") {

@@ -105,7 +105,7 @@ TEST_CASE("the dashboard of a devnet's ledger renders in headless Chromium", "[n
     REQUIRE(store.ok());
     ledger::LedgerWriter writer(store->get(), &*key);
     writer.Next(ledger::RecordKind::kRegistration, 3,
-                ledger::RegistrationBody{odd, kScriptName}.Encode());
+                ledger::RegistrationBody{odd, kScriptName, PublicKey{}}.Encode());
     REQUIRE(writer.Commit().ok());
   }
   std::vector<std::string> want;

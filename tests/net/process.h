@@ -48,6 +48,7 @@ inline void WriteValidatorConfig(const std::string& dir, const std::string& data
       << "data = \"" << data << "\"\nrouter = \"" << router << "\"\npub = \"" << pub
       << "\"\nthreads = 1\n[round]\ncount = 0\nmin_miners = " << min_miners
       << "\nseconds = " << seconds << "\nlocal_steps = 4\nbatch = 4\npages_per_miner = 4\n"
+      << "[registration]\npow_bits = 4\npow_memory_kib = 64\n"
       << "[rewards]\nepoch_rounds = 3\n";
 }
 

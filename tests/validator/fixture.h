@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -32,6 +33,7 @@ inline ValidatorConfig NanoValidator(const TempDir& dir) {
   c.pub_endpoint = "tcp://127.0.0.1:0";
   c.model = TinyModel("nano", 256, 32, 32, 2, 2);
   c.max_request_bytes = 1u << 20;
+  c.pow_bits = 0;  // tests register with bare requests; registration_test.cpp turns it on
   c.rounds = 1;
   c.min_miners = 1;
   c.round_seconds = 30;
@@ -89,7 +91,10 @@ struct RunningValidator {
     REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path()));
     cfg = NanoValidator(dir);
     if (adjust) adjust(&cfg);
-    REQUIRE(id.Save(cfg.key_file).ok());
+    // A validator restarted on the same folder with the same seed keeps its key file.
+    if (!(identity_seed && std::filesystem::exists(cfg.key_file))) {
+      REQUIRE(id.Save(cfg.key_file).ok());
+    }
     auto created = ValidatorNode::Create(cfg);
     INFO(created.status().ToString());
     REQUIRE(created.ok());
