@@ -82,11 +82,13 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
   d->add_option("--adversaries", o->adversaries,
                 "Extra miners, one per attack (comma-separated): zero, noise, sign_flip, scale100, "
                 "scale1e6, nan, copy, copy_noise, replay, unassigned, stale_base, future_round, "
-                "wrong_codec, oversized, malformed, flood")
+                "wrong_codec, oversized, malformed, flood, lazy")
       ->delimiter(',');
   d->add_option("--dashboard", o->dashboard,
                 "Serve the live web dashboard on host:port while the network runs "
                 "(e.g. 127.0.0.1:8080)");
+  d->add_option("--report", o->report_file,
+                "Also write the rewards by group of miners (honest, each attack) to this JSON file");
   d->add_option("--cache", o->cache_dir, "Folder for the dashboard's pinned uPlot package")
       ->capture_default_str();
   d->callback([=] {

@@ -18,6 +18,7 @@
 #include "core/keys.h"
 #include "dashboard/server.h"
 #include "ledger/leaderboard.h"
+#include "ledger/reward_groups.h"
 #include "ledger/store.h"
 #include "ledger/verify.h"
 
@@ -234,6 +235,12 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
   }
   LOCONET_ASSIGN_OR_RETURN(auto rows, ledger::BuildLeaderboard(*store));
   out << ledger::RenderTable(rows);
+  const ledger::GroupReport groups = ledger::GroupRewards(rows);
+  out << "\nrewards by group of miners:\n" << ledger::RenderGroupReport(groups);
+  if (!o.report_file.empty()) {
+    LOCONET_RETURN_IF_ERROR(
+        WriteFileAtomic(o.report_file, ledger::GroupReportJson(groups).dump(2) + "\n"));
+  }
   return verified;
 }
 

@@ -36,6 +36,9 @@ struct DevnetOptions {
   // empty: no dashboard. If it cannot be served the network runs without it and says why. `cache_dir` holds the dashboard's pinned uPlot package.
   std::string dashboard;
   std::string cache_dir = "data/cache";
+  // Also write the rewards by group of miners (ledger/reward_groups.h) to this file as JSON;
+  // empty: only print them.
+  std::string report_file;
 };
 
 Status RunDevnet(const DevnetOptions& options, const std::atomic<bool>& stop, std::ostream& out);

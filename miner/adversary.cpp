@@ -1,5 +1,6 @@
 #include "miner/adversary.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <thread>
@@ -13,7 +14,7 @@ namespace loconet {
 const char* const kAdversaries[] = {
     "zero",        "noise",      "sign_flip", "scale100",   "scale1e6",   "nan",
     "copy",        "copy_noise", "replay",    "unassigned", "stale_base", "future_round",
-    "wrong_codec", "oversized",  "malformed", "flood",      nullptr};
+    "wrong_codec", "oversized",  "malformed", "flood",      "lazy",       nullptr};
 
 bool IsAdversary(const std::string& name) {
   for (int i = 0; kAdversaries[i]; ++i) {
@@ -51,6 +52,11 @@ class Attack : public Behaviour {
     if (name_ != "unassigned") return assigned;
     return datasets::SampleUnassignedPages(round_seed, assigned, num_pages,
                                            static_cast<uint32_t>(assigned.size()));
+  }
+
+  // Does a quarter of the work and claims all of it.
+  uint32_t StepsToTrain(uint32_t local_steps) override {
+    return name_ == "lazy" ? std::max<uint32_t>(1, local_steps / 4) : local_steps;
   }
 
   void ChangeDelta(std::vector<torch::Tensor>* delta) override {

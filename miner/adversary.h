@@ -24,7 +24,7 @@ namespace loconet {
 
 // The attacks `miner.adversary` can name: zero, noise, sign_flip, scale100, scale1e6, nan, copy,
 // copy_noise, replay, unassigned, stale_base, future_round, wrong_codec, oversized, malformed,
-// flood. The list ends with nullptr.
+// flood, lazy. The list ends with nullptr.
 extern const char* const kAdversaries[];
 bool IsAdversary(const std::string& name);
 
@@ -52,6 +52,8 @@ class Behaviour {
                                              uint64_t num_pages) {
     return assigned;
   }
+  // How many of the round's `local_steps` inner steps to train (the submission claims them all).
+  virtual uint32_t StepsToTrain(uint32_t local_steps) { return local_steps; }
   // The pseudo-gradient as it will be encoded (canonical parameter order).
   virtual void ChangeDelta(std::vector<torch::Tensor>* delta) {}
   // The codec spec the submission will claim and use.

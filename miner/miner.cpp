@@ -41,8 +41,6 @@ using datasets::ShardReader;
 
 namespace {
 
-Bytes ToBytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
-
 class Miner : public MinerLink {
  public:
   Miner(const MinerConfig& cfg, Identity id)
@@ -264,7 +262,8 @@ class Miner : public MinerLink {
     std::vector<torch::Tensor> start = CloneParameters(*trainer_->model());
     std::vector<int64_t> rows;
     double loss_sum = 0;
-    for (uint32_t h = 0; h < a.local_steps(); ++h) {
+    const uint32_t steps = behaviour_->StepsToTrain(a.local_steps());
+    for (uint32_t h = 0; h < steps; ++h) {
       loader.Next(&rows);
       auto block =
           torch::from_blob(rows.data(), {static_cast<int64_t>(a.batch()), cfg_.model.context + 1},
@@ -300,7 +299,7 @@ class Miner : public MinerLink {
     s->set_pages_digest(RawString(datasets::PagesDigest(pages)));
     *s->mutable_codec() = spec.ToProto();
     s->set_inner_steps(a.local_steps());
-    s->set_train_loss(loss_sum / std::max<uint32_t>(1, a.local_steps()));
+    s->set_train_loss(loss_sum / std::max<uint32_t>(1, steps));
     EncodeDeltas(*trainer_->model(), delta, *codec, *feedback_, s->mutable_tensors());
     LOCONET_RETURN_IF_ERROR(behaviour_->ChangeSubmission(s, a, *trainer_->model(), *codec));
     metrics_.EndTraining();  // sending and the reply are waiting

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make bench-incentives`: the incentive benchmark. Runs devnets of the micro model and prints
+# the rewards by group of miners (`loconet devnet --report`): identical honest miners (how evenly
+# equals are paid) and honest miners beside attackers (what each attack earns). About 20 minutes
+# on 2 cores; the tables go to BUILD_DIR/bench-incentives.md (copy them into docs/incentives.md).
+# Usage: scripts/bench-incentives.sh BUILD_DIR [ROUNDS]
+set -euo pipefail
+build=${1:-build}
+rounds=${2:-20}
+bin="$build/apps/loconet"
+out="$build/bench-incentives.md"
+"$bin" data prepare --out data/corpus --cache data/cache > /dev/null
+run() {  # name, extra devnet arguments...
+  local name=$1
+  shift
+  echo "## $name"
+  echo
+  echo '```'
+  "$bin" devnet --rounds "$rounds" --local-steps 30 --batch 8 --model configs/models/micro.toml \
+    --data data/corpus --dir "runs/bench-incentives/$name" \
+    --report "runs/bench-incentives/$name.json" "$@" | sed -n '/^rewards by group/,$p'
+  echo '```'
+  echo
+}
+{
+  echo "# Incentive benchmark"
+  echo
+  echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
+  echo "- micro model, $rounds rounds of 30 local steps, batch 8, int8 codec, epochs of 5 rounds"
+  echo
+  run equals --miners 4
+  run attacks --miners 3 --adversaries lazy,copy_noise
+} | tee "$out"
+echo "written to $out"
