@@ -32,7 +32,8 @@ TEST_CASE("a devnet of a validator and 2 miners trains for 3 rounds and agrees o
                     LOCONET_SOURCE_DIR + "/configs/models/nano.toml --data " + dir.path() +
                     " --dir " + net +
                     " --local-steps 20 --batch 8 --pages-per-miner 8 --round-seconds 60"
-                    " --lr 0.01 > " + (dir / "out.txt") + " 2>&1";
+                    " --lr 0.01 --report " + (dir / "report.json") + " > " + (dir / "out.txt") +
+                    " 2>&1";
   const int rc = std::system(cmd.c_str());
   std::ifstream out_file(dir / "out.txt");
   std::string output((std::istreambuf_iterator<char>(out_file)), std::istreambuf_iterator<char>());
@@ -77,4 +78,14 @@ TEST_CASE("a devnet of a validator and 2 miners trains for 3 rounds and agrees o
   auto status = ReadLines(net + "/validator/status.jsonl");
   REQUIRE(status.size() == 3);
   CHECK(status.back()["heldout_loss"].get<double>() < status.front()["base_loss"].get<double>());
+
+  // The rewards by group: both miners are the honest group, which got everything paid.
+  CHECK(output.find("rewards by group of miners:") != std::string::npos);
+  std::ifstream report_file(dir / "report.json");
+  const nlohmann::json report = nlohmann::json::parse(report_file);
+  REQUIRE(report["groups"].size() == 1);
+  CHECK(report["reference"] == "miner");
+  CHECK(report["groups"][0]["group"] == "miner");
+  CHECK(report["groups"][0]["miners"] == 2);
+  CHECK(report["groups"][0]["rewards"] == report["paid"]);
 }
