@@ -1,9 +1,12 @@
 // A GET for tests that read a metrics endpoint or Prometheus' API on 127.0.0.1, through
-// cpp-httplib's client (the library the nodes serve with).
+// cpp-httplib's client (the library the nodes serve with), and a reader of Prometheus text.
 #pragma once
 
 #include <httplib.h>
 
+#include <cstdlib>
+#include <optional>
+#include <sstream>
 #include <string>
 
 namespace loconet::testing {
@@ -29,6 +32,19 @@ inline HttpReply HttpGet(const std::string& host, int port, const std::string& t
   out.status = res->status;
   out.body = res->body;
   return out;
+}
+
+// The value of the sample whose line starts with `series` ("name" or "name{labels}") in
+// Prometheus text, if present.
+inline std::optional<double> Sample(const std::string& text, const std::string& series) {
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.compare(0, series.size() + 1, series + " ") == 0) {
+      return std::strtod(line.c_str() + series.size() + 1, nullptr);
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace loconet::testing

@@ -28,23 +28,12 @@
 #include "tests/trainer/fixture.h"
 
 using namespace loconet;
+using loconet::testing::FreePort;
 using loconet::testing::ReadAll;
 using loconet::testing::Spawn;
 using loconet::testing::TempDir;
 
 namespace {
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 struct LedgerView {
   std::set<PublicKey> registered;

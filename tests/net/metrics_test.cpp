@@ -27,6 +27,8 @@
 #include "tests/trainer/fixture.h"
 
 using namespace loconet;
+using loconet::testing::FreePort;
+using loconet::testing::Sample;
 using loconet::testing::HttpGet;
 using loconet::testing::ReadAll;
 using loconet::testing::Spawn;
@@ -35,18 +37,6 @@ using loconet::testing::TempDir;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // The full path of `name` on PATH, or empty.
 std::string FindProgram(const std::string& name) {
@@ -102,19 +92,6 @@ void Replace(std::string* s, const std::string& from, const std::string& to) {
   const auto at = s->find(from);
   REQUIRE(at != std::string::npos);
   s->replace(at, from.size(), to);
-}
-
-// The value of the sample whose line starts with `series` ("name" or "name{labels}") in
-// Prometheus text, if present.
-std::optional<double> Sample(const std::string& text, const std::string& series) {
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.compare(0, series.size() + 1, series + " ") == 0) {
-      return std::strtod(line.c_str() + series.size() + 1, nullptr);
-    }
-  }
-  return std::nullopt;
 }
 
 std::string Scrape(int port) {

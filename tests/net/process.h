@@ -2,7 +2,10 @@
 // file whole, write a validator's and a miner's config.
 #pragma once
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -29,6 +32,19 @@ inline pid_t Spawn(const std::vector<std::string>& argv, const std::string& log)
     _exit(127);
   }
   return pid;
+}
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+inline int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
 }
 
 inline std::string ReadAll(const std::string& path) {

@@ -43,18 +43,6 @@ proto::Request Constant(const ValidatorConfig& cfg, const proto::RoundAnnounceme
   return req;
 }
 
-// The value of the sample `series` in Prometheus text, if present.
-std::optional<double> Sample(const std::string& text, const std::string& series) {
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.compare(0, series.size() + 1, series + " ") == 0) {
-      return std::strtod(line.c_str() + series.size() + 1, nullptr);
-    }
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 TEST_CASE("a validator's metrics count submissions by verdict and rejections at close",

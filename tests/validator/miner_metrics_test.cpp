@@ -13,19 +13,9 @@
 #include "tests/http_client.h"
 
 using namespace loconet;
+using loconet::testing::Sample;
 
 namespace {
-
-std::optional<double> Sample(const std::string& text, const std::string& series) {
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.compare(0, series.size() + 1, series + " ") == 0) {
-      return std::strtod(line.c_str() + series.size() + 1, nullptr);
-    }
-  }
-  return std::nullopt;
-}
 
 void Sleep(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
