@@ -144,6 +144,20 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 
+  // The miners' data: the training shard and what describes it, never the held-out split
+  // (a miner with heldout.shard at hand could train on the evaluation data).
+  const fs::path miner_data = dir / "miner-data";
+  LOCONET_RETURN_IF_ERROR(MakeDirs(miner_data.string()));
+  for (const char* name : {"train.shard", "tokenizer.model", "manifest.json"}) {
+    const fs::path from = fs::path(data) / name;
+    if (!fs::exists(from)) continue;
+    fs::create_hard_link(from, miner_data / name, ec);
+    if (ec) fs::copy_file(from, miner_data / name, fs::copy_options::overwrite_existing, ec);
+    if (ec) {
+      return Error(Code::kIoError, "cannot give the miners " + from.string() + ": " + ec.message());
+    }
+  }
+
   // The miners.
   std::vector<std::string> miner_configs;
   const int total = o.miners + static_cast<int>(o.adversaries.size());
@@ -158,7 +172,7 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
     mc << "model = " << Quote(model) << "\n\n[miner]\nkey = \"key\"\nname = " << Quote(name)
        << "\nvalidator = " << Quote(router) << "\nvalidator_pub = " << Quote(pub)
        << "\nvalidator_key = " << Quote(validator_id.public_key().Hex())
-       << "\ndata = " << Quote(data)
+       << "\ndata = " << Quote(miner_data.string())
        << "\nlog_file = \"rounds.jsonl\"\nthreads = 1\nrounds = " << o.rounds
        << "\ndump_submission = " << (i == 0 ? "true" : "false") << "\n";
     if (adversary) {

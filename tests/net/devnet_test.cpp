@@ -2,6 +2,7 @@
 // 3 rounds on the nano model.
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -78,6 +79,16 @@ TEST_CASE("a devnet of a validator and 2 miners trains for 3 rounds and agrees o
   auto status = ReadLines(net + "/validator/status.jsonl");
   REQUIRE(status.size() == 3);
   CHECK(status.back()["heldout_loss"].get<double>() < status.front()["base_loss"].get<double>());
+
+  // The miners were given the training shard, never the held-out split.
+  CHECK(std::filesystem::exists(net + "/miner-data/train.shard"));
+  CHECK_FALSE(std::filesystem::exists(net + "/miner-data/heldout.shard"));
+  for (int m = 0; m < 2; ++m) {
+    std::ifstream config(net + "/miner-" + std::to_string(m) + "/miner.toml");
+    const std::string text((std::istreambuf_iterator<char>(config)),
+                           std::istreambuf_iterator<char>());
+    CHECK(text.find("data = \"" + net + "/miner-data\"") != std::string::npos);
+  }
 
   // The rewards by group: both miners are the honest group, which got everything paid.
   CHECK(output.find("rewards by group of miners:") != std::string::npos);
