@@ -17,18 +17,13 @@ namespace {
 
 using nlohmann::json;
 using ledger::Record;
+using ledger::ReasonName;
 using ledger::RecordKind;
 
 template <typename T>
 T LowerMedian(std::vector<T> v) {
   std::sort(v.begin(), v.end());
   return v[(v.size() - 1) / 2];
-}
-
-std::string ReasonName(uint16_t code) {
-  if (code == 0) return "ok";
-  std::string name = CodeName(static_cast<Code>(code));
-  return name == "unknown_code" ? "code_" + std::to_string(code) : name;
 }
 
 // What one author recorded about one round.

@@ -55,12 +55,6 @@ std::string FormatScaled(int64_t v, uint64_t divisor, int decimals, bool plus_si
   return out;
 }
 
-std::string ReasonName(uint16_t code) {
-  std::string name = CodeName(static_cast<Code>(code));
-  if (name == "unknown_code") return "code_" + std::to_string(code);
-  return name;
-}
-
 std::string Rejections(const LeaderRow& row) {
   std::string out;
   for (const auto& [code, count] : row.rejections) {
@@ -116,6 +110,12 @@ std::string HtmlEscape(const std::string& s) {
 }
 
 }  // namespace
+
+std::string ReasonName(uint16_t code) {
+  std::string name = CodeName(static_cast<Code>(code));
+  if (name == "unknown_code") return "code_" + std::to_string(code);
+  return name;
+}
 
 Result<std::vector<LeaderRow>> BuildLeaderboard(const LedgerStore& store) {
   std::map<PublicKey, MinerAcc> miners;

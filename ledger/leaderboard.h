@@ -25,6 +25,10 @@ struct LeaderRow {
   std::map<uint16_t, uint64_t> rejections;  // reason code -> rounds rejected for it
 };
 
+// The name of a reason code as recorded in score entries: loconet::CodeName ("ok" for 0), or
+// "code_<n>" for a number this build does not know.
+std::string ReasonName(uint16_t code);
+
 // One row per miner named by any registration, score or reward record of any author, ranked by
 // EMA (highest first), then rewards (highest first), then key.
 //

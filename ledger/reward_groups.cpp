@@ -8,11 +8,6 @@ namespace loconet::ledger {
 
 namespace {
 
-std::string ReasonName(uint16_t code) {
-  std::string name = CodeName(static_cast<Code>(code));
-  return name == "unknown_code" ? "code_" + std::to_string(code) : name;
-}
-
 std::string Fixed(double v, int decimals) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
