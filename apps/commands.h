@@ -10,6 +10,7 @@ void RegisterKeygen(CLI::App& app, int* exit_code);
 void RegisterData(CLI::App& app, int* exit_code);
 void RegisterTrain(CLI::App& app, int* exit_code);
 void RegisterExport(CLI::App& app, int* exit_code);
+void RegisterGenerate(CLI::App& app, int* exit_code);
 void RegisterNodes(CLI::App& app, int* exit_code);
 void RegisterLedger(CLI::App& app, int* exit_code);
 void RegisterLeaderboard(CLI::App& app, int* exit_code);

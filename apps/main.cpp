@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   loconet::apps::RegisterData(app, &exit_code);
   loconet::apps::RegisterTrain(app, &exit_code);
   loconet::apps::RegisterExport(app, &exit_code);
+  loconet::apps::RegisterGenerate(app, &exit_code);
   loconet::apps::RegisterNodes(app, &exit_code);
   loconet::apps::RegisterLedger(app, &exit_code);
   loconet::apps::RegisterLeaderboard(app, &exit_code);
