@@ -15,5 +15,6 @@ void RegisterNodes(CLI::App& app, int* exit_code);
 void RegisterLedger(CLI::App& app, int* exit_code);
 void RegisterLeaderboard(CLI::App& app, int* exit_code);
 void RegisterDashboard(CLI::App& app, int* exit_code);
+void RegisterConsensus(CLI::App& app, int* exit_code);
 
 }  // namespace loconet::apps

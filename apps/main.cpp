@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   loconet::apps::RegisterLedger(app, &exit_code);
   loconet::apps::RegisterLeaderboard(app, &exit_code);
   loconet::apps::RegisterDashboard(app, &exit_code);
+  loconet::apps::RegisterConsensus(app, &exit_code);
   app.parse_complete_callback([&] {
     loconet::Status s = loconet::InitLogging(log_level);
     if (!s.ok()) {

@@ -36,7 +36,8 @@ Status CheckKeys(const json& obj, const std::string& path,
 Result<uint64_t> ToU64(const json& v, const std::string& path, uint64_t max) {
   if (v.is_number_unsigned()) {
     const uint64_t x = v.get<uint64_t>();
-    if (x > max) return Invalid(path + ": " + std::to_string(x) + " is above " + std::to_string(max));
+    if (x > max)
+      return Invalid(path + ": " + std::to_string(x) + " is above " + std::to_string(max));
     return x;
   }
   if (v.is_number_integer()) return Invalid(path + ": negative (" + v.dump() + ")");
@@ -140,8 +141,7 @@ Result<EpochInput> ParseEpochInput(const std::string& text) {
   if (!pj.is_object()) return Invalid("params: expected an object");
   LOCONET_RETURN_IF_ERROR(CheckKeys(pj, "params.",
                                     {"kappa", "bonds_moving_average", "bonds_penalty", "emission",
-                                     "miner_share", "max_allowed_validators",
-                                     "stake_threshold"}));
+                                     "miner_share", "max_allowed_validators", "stake_threshold"}));
   EpochParams& p = in.params;
   LOCONET_ASSIGN_OR_RETURN(uint64_t kappa, RequiredU64(pj, "kappa", "params.", 65535));
   p.kappa = static_cast<uint16_t>(kappa);
@@ -149,8 +149,8 @@ Result<EpochInput> ParseEpochInput(const std::string& text) {
                            RequiredU64(pj, "bonds_moving_average", "params.", 1000000));
   LOCONET_ASSIGN_OR_RETURN(p.emission, RequiredU64(pj, "emission", "params.", UINT64_MAX));
   if (pj.contains("bonds_penalty")) {
-    LOCONET_ASSIGN_OR_RETURN(uint64_t v, ToU64(pj.at("bonds_penalty"), "params.bonds_penalty",
-                                               65535));
+    LOCONET_ASSIGN_OR_RETURN(uint64_t v,
+                             ToU64(pj.at("bonds_penalty"), "params.bonds_penalty", 65535));
     p.bonds_penalty = static_cast<uint16_t>(v);
   }
   if (pj.contains("miner_share")) {
@@ -158,8 +158,8 @@ Result<EpochInput> ParseEpochInput(const std::string& text) {
     p.miner_share = static_cast<uint16_t>(v);
   }
   if (pj.contains("max_allowed_validators")) {
-    LOCONET_ASSIGN_OR_RETURN(uint64_t v, ToU64(pj.at("max_allowed_validators"),
-                                               "params.max_allowed_validators", 65535));
+    LOCONET_ASSIGN_OR_RETURN(
+        uint64_t v, ToU64(pj.at("max_allowed_validators"), "params.max_allowed_validators", 65535));
     p.max_allowed_validators = static_cast<uint16_t>(v);
   }
   if (pj.contains("stake_threshold")) {
@@ -209,11 +209,10 @@ std::string EpochResultToJson(const EpochResult& r) {
   bonds += r.bonds.empty() ? "]" : "\n  ]";
   w.Add("bonds", bonds);
   w.Add("fixed_bits",
-        "{\"consensus\": " + Bits(r.consensus_fixed).dump() +
-            ",\n    \"incentive\": " + Bits(r.incentive_fixed).dump() +
-            ",\n    \"dividends\": " + Bits(r.dividends_fixed).dump() +
-            ",\n    \"trust\": " + Bits(r.trust_fixed).dump() +
-            ",\n    \"validator_trust\": " + Bits(r.validator_trust_fixed).dump() + "}");
+        "{\n    \"consensus\": " + Bits(r.consensus_fixed).dump() +
+            ",\n    \"incentive\": " + Bits(r.incentive_fixed).dump() + ",\n    \"dividends\": " +
+            Bits(r.dividends_fixed).dump() + ",\n    \"trust\": " + Bits(r.trust_fixed).dump() +
+            ",\n    \"validator_trust\": " + Bits(r.validator_trust_fixed).dump() + "\n  }");
   return w.Finish();
 }
 

@@ -115,9 +115,8 @@ Status ValidateEpochInput(const EpochInput& in) {
                    std::to_string(n) + " neurons");
   for (size_t i = 0; i < n; ++i)
     if (!in.weights[i].empty() && in.weights[i].size() != n)
-      return Invalid("weights[" + std::to_string(i) + "]: " +
-                     std::to_string(in.weights[i].size()) + " entries, expected " +
-                     std::to_string(n) + " or none");
+      return Invalid("weights[" + std::to_string(i) + "]: " + std::to_string(in.weights[i].size()) +
+                     " entries, expected " + std::to_string(n) + " or none");
   if (!in.bonds.empty()) {
     if (in.bonds.size() != n)
       return Invalid("bonds: " + std::to_string(in.bonds.size()) + " rows for " +
@@ -147,8 +146,8 @@ Result<EpochResult> RunEpoch(const EpochInput& in) {
   // == Active and stake ==
   r.active = in.active.empty() ? std::vector<bool>(n, true) : in.active;
   const Vec stake = NormalizedStake(in.stake, p.stake_threshold);
-  r.validator_permit = TopKNonzero(
-      stake, p.max_allowed_validators ? size_t{*p.max_allowed_validators} : n);
+  r.validator_permit =
+      TopKNonzero(stake, p.max_allowed_validators ? size_t{*p.max_allowed_validators} : n);
   const std::vector<bool> permit =
       in.validator_permit.empty() ? r.validator_permit : in.validator_permit;
   Vec active_stake = stake;
@@ -173,8 +172,7 @@ Result<EpochResult> RunEpoch(const EpochInput& in) {
   const I32F32 kappa = I32F32::FromInt(p.kappa).SafeDiv(I32F32::FromInt(65535));
   // weighted_median_col_sparse: every row with positive active stake, absent weights as 0.
   Mat dense_weights(n);
-  for (size_t i = 0; i < n; ++i)
-    dense_weights[i] = weights[i].empty() ? Vec(n) : weights[i];
+  for (size_t i = 0; i < n; ++i) dense_weights[i] = weights[i].empty() ? Vec(n) : weights[i];
   const Vec consensus = WeightedMedianCol(active_stake, dense_weights, kappa);
   Mat clipped = weights;
   for (Vec& row : clipped)
@@ -256,8 +254,7 @@ Result<EpochResult> RunEpoch(const EpochInput& in) {
   r.server_emission.resize(n);
   r.validator_emission.resize(n);
   if (p.miner_share.has_value() && emission_sum != kZero) {
-    const uint64_t miner_pool =
-        static_cast<uint64_t>(U128(p.emission) * *p.miner_share / 65535u);
+    const uint64_t miner_pool = static_cast<uint64_t>(U128(p.emission) * *p.miner_share / 65535u);
     const uint64_t validator_pool = p.emission - miner_pool;
     for (size_t i = 0; i < n; ++i) {
       r.server_emission[i] = ScaleToU64(incentive[i], miner_pool);

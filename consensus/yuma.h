@@ -60,8 +60,7 @@ struct EpochInput {
 
 struct EpochResult {
   // What subtensor stores, as u16 proportions of 65535 (floor).
-  std::vector<uint16_t> stake_weight, rank, trust, consensus, incentive, dividends,
-      validator_trust;
+  std::vector<uint16_t> stake_weight, rank, trust, consensus, incentive, dividends, validator_trust;
   // emission = what subtensor stores as `Emission` (combined); server_emission goes to the
   // neuron as a miner, validator_emission as a validator.
   std::vector<uint64_t> emission, server_emission, validator_emission;

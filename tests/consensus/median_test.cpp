@@ -1,10 +1,11 @@
 // subtensor's weighted_median_col vectors (pallets/subtensor/src/tests/math.rs), with the inputs
 // converted from f32 exactly as subtensor's tests convert them.
+#include "consensus/median.h"
+
 #include <catch2/catch.hpp>
 #include <cmath>
 
 #include "consensus/fixed.h"
-#include "consensus/median.h"
 
 using namespace loconet::consensus;
 
@@ -46,8 +47,7 @@ TEST_CASE("weighted_median_col with a zero score holding the majority at kappa 0
 
 TEST_CASE("weighted_median_col of nothing, and of unstaked rows, is zero", "[consensus]") {
   CHECK(WeightedMedianCol({}, {Vec{}}, F(0.5f)).empty());
-  CHECK(WeightedMedianCol(V({0.f, 0.f}), {V({0.f, 0.f}), V({0.f, 0.f})}, F(0.5f)) ==
-        V({0.f, 0.f}));
+  CHECK(WeightedMedianCol(V({0.f, 0.f}), {V({0.f, 0.f}), V({0.f, 0.f})}, F(0.5f)) == V({0.f, 0.f}));
   CHECK(WeightedMedianCol(V({0.f, 0.f}), {V({0.3f, 0.9f}), V({0.1f, 0.2f})}, F(0.5f)) ==
         V({0.f, 0.f}));
 }
@@ -55,8 +55,8 @@ TEST_CASE("weighted_median_col of nothing, and of unstaked rows, is zero", "[con
 TEST_CASE("weighted_median finds the stake-weighted median of a single column", "[consensus]") {
   // subtensor's test_math_weighted_median: equal stake, scores 1..5 -> 3 at kappa 0.5.
   const Vec stake = V({0.2f, 0.2f, 0.2f, 0.2f, 0.2f});
-  const Vec score = {I32F32::FromInt(5), I32F32::FromInt(1), I32F32::FromInt(3),
-                     I32F32::FromInt(2), I32F32::FromInt(4)};
+  const Vec score = {I32F32::FromInt(5), I32F32::FromInt(1), I32F32::FromInt(3), I32F32::FromInt(2),
+                     I32F32::FromInt(4)};
   I32F32 sum;
   for (I32F32 s : stake) sum = sum.SaturatingAdd(s);
   const I32F32 minority = sum.SaturatingSub(F(0.5f));

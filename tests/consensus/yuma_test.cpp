@@ -1,10 +1,11 @@
 // One Yuma epoch as subtensor computes it: subtensor's own epoch vectors, then loconet's cases
 // (a majority validator, a minority validator inflating a miner, bonds over epochs, no weights).
+#include "consensus/yuma.h"
+
 #include <catch2/catch.hpp>
 #include <cmath>
 
 #include "consensus/epoch_json.h"
-#include "consensus/yuma.h"
 #include "tests/consensus/graphs.h"
 
 using namespace loconet;
@@ -61,7 +62,7 @@ TEST_CASE("test_512_graph: 64 equal validators, 448 servers, three epochs", "[co
         if (is_validator[uid]) {
           CHECK(r.consensus[uid] == 0);
           CHECK(r.incentive[uid] == 0);
-          CHECK(r.dividends[uid] == 1023);  // floor(1 / 64 * 65535)
+          CHECK(r.dividends[uid] == 1023);    // floor(1 / 64 * 65535)
           CHECK(r.emission[uid] == 7812500);  // 0.5 / 64 * 1e9
           CHECK(r.validator_emission[uid] == 7812500);
           CHECK(r.server_emission[uid] == 0);
@@ -104,7 +105,8 @@ TEST_CASE("test_yuma_3_liquid_alpha_disabled: dividends over six epochs", "[cons
     in.weights = {server1, server1, epoch == 2 ? server2 : server1, {}, {}};
     r = Run(in);
     Carry(in, r);
-    for (size_t v = 0; v < 3; ++v) CHECK(std::fabs(Proportion(r.dividends[v]) - targets[epoch][v]) < 1e-3);
+    for (size_t v = 0; v < 3; ++v)
+      CHECK(std::fabs(Proportion(r.dividends[v]) - targets[epoch][v]) < 1e-3);
     CHECK(r.dividends[3] == 0);
     CHECK(r.dividends[4] == 0);
   }
@@ -207,8 +209,7 @@ TEST_CASE("an inactive validator's weights do not count", "[consensus]") {
   CHECK(r.dividends[1] == 65535);
 }
 
-TEST_CASE("miner_share splits the emission into a miner pool and a validator pool",
-          "[consensus]") {
+TEST_CASE("miner_share splits the emission into a miner pool and a validator pool", "[consensus]") {
   EpochInput in = Network({60, 40, 0, 0}, {{0, 0, 65535, 0}, {0, 0, 49151, 16384}, {}, {}});
   in.params.miner_share = 26214;  // 40%: floor(1e9 * 26214 / 65535) = 400,000,000 to miners
   const EpochResult r = Run(in);
