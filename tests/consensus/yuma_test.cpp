@@ -84,7 +84,7 @@ TEST_CASE("test_512_graph: 64 equal validators, 448 servers, three epochs", "[co
   }
 }
 
-TEST_CASE("test_yuma_3_liquid_alpha_disabled: dividends over six epochs", "[consensus]") {
+TEST_CASE("test_yuma_3_liquid_alpha_disabled: dividends and bonds over six epochs", "[consensus]") {
   // Three validators of near-equal stake, two servers (uids 3 and 4), bonds penalty 0, bonds
   // moving average 975,000, kappa u16::MAX / 2; in the third epoch validator C moves to server 2.
   EpochInput in = Network({33, 33, 34, 0, 0}, std::vector<std::vector<uint16_t>>(5));
@@ -98,6 +98,15 @@ TEST_CASE("test_yuma_3_liquid_alpha_disabled: dividends over six epochs", "[cons
   const std::vector<std::vector<double>> targets = {
       {0.3300, 0.3300, 0.3400}, {0.3300, 0.3300, 0.3400}, {0.3734, 0.3734, 0.2532},
       {0.3611, 0.3611, 0.2779}, {0.3541, 0.3541, 0.2919}, {0.3495, 0.3495, 0.3009}};
+  // Each validator's bonds on server 1 and server 2 (subtensor lists them as the last two of
+  // three columns; its check skips them, so they are checked here to the same 1e-3).
+  const std::vector<std::vector<std::vector<double>>> bond_targets = {
+      {{0.0250, 0.0000}, {0.0250, 0.0000}, {0.0250, 0.0000}},
+      {{0.0494, 0.0000}, {0.0494, 0.0000}, {0.0494, 0.0000}},
+      {{0.0731, 0.0000}, {0.0731, 0.0000}, {0.0481, 0.0250}},
+      {{0.0963, 0.0000}, {0.0963, 0.0000}, {0.0719, 0.0244}},
+      {{0.1189, 0.0000}, {0.1189, 0.0000}, {0.0951, 0.0238}},
+      {{0.1409, 0.0000}, {0.1409, 0.0000}, {0.1178, 0.0232}}};
   const std::vector<uint16_t> server1 = {0, 0, 0, 65535, 0};
   const std::vector<uint16_t> server2 = {0, 0, 0, 0, 65535};
   for (size_t epoch = 0; epoch < targets.size(); ++epoch) {
@@ -105,8 +114,11 @@ TEST_CASE("test_yuma_3_liquid_alpha_disabled: dividends over six epochs", "[cons
     in.weights = {server1, server1, epoch == 2 ? server2 : server1, {}, {}};
     r = Run(in);
     Carry(in, r);
-    for (size_t v = 0; v < 3; ++v)
+    for (size_t v = 0; v < 3; ++v) {
       CHECK(std::fabs(Proportion(r.dividends[v]) - targets[epoch][v]) < 1e-3);
+      CHECK(std::fabs(Proportion(r.bonds[v][3]) - bond_targets[epoch][v][0]) < 1e-3);
+      CHECK(std::fabs(Proportion(r.bonds[v][4]) - bond_targets[epoch][v][1]) < 1e-3);
+    }
     CHECK(r.dividends[3] == 0);
     CHECK(r.dividends[4] == 0);
   }
