@@ -4,9 +4,20 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <string>
 
 namespace loconet {
+
+namespace {
+
+std::string Number(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+}  // namespace
 
 Status CheckSamplingOptions(const SamplingOptions& o, int64_t model_vocab) {
   if (o.vocab_limit < 0 || o.vocab_limit > model_vocab) {
@@ -20,8 +31,8 @@ Status CheckSamplingOptions(const SamplingOptions& o, int64_t model_vocab) {
                  "max tokens must be at least 1, found " + std::to_string(o.max_tokens));
   }
   if (!std::isfinite(o.temperature) || o.temperature < 0) {
-    return Error(Code::kInvalidArgument, "temperature must be 0 (greedy) or positive, found " +
-                                             std::to_string(o.temperature));
+    return Error(Code::kInvalidArgument,
+                 "temperature must be 0 (greedy) or positive, found " + Number(o.temperature));
   }
   if (o.top_k && (*o.top_k < 1 || *o.top_k > vocab_size)) {
     return Error(Code::kInvalidArgument, "top-k must be between 1 and the vocabulary size (" +
