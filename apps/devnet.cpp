@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -92,7 +93,9 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
      << "state = \"state.pt\"\nstatus_file = \"status.jsonl\"\ndata = " << Quote(data) << "\n"
      << "endpoints_file = \"endpoints.json\"\n"
      << "router = \"tcp://127.0.0.1:0\"\npub = \"tcp://127.0.0.1:0\"\nthreads = 1\n\n"
-     << "[round]\ncount = " << o.rounds << "\nmin_miners = " << o.miners + o.adversaries.size()
+     << "[round]\ncount = " << o.rounds << "\nmin_miners = "
+     << o.miners + o.adversaries.size() +
+            std::count(o.adversaries.begin(), o.adversaries.end(), std::string("sybil"))
      << "\nseconds = " << o.round_seconds << "\n"
      << "local_steps = " << o.local_steps << "\nbatch = " << o.batch
      << "\npages_per_miner = " << o.pages_per_miner << "\ncodec = " << Quote(o.codec)
@@ -158,26 +161,44 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
     }
   }
 
-  // The miners.
+  // The miners: the honest ones, then one per attack; "sybil" is two miners (one training run,
+  // two keys), adv-sybil-0 training for both and adv-sybil-1 sending its update with noise.
+  struct MinerPlan {
+    std::string name, attack, copy_from;
+    bool dump = false;
+  };
+  std::vector<MinerPlan> plans;
+  for (int i = 0; i < o.miners; ++i) plans.push_back({"miner-" + std::to_string(i), "", "", i == 0});
+  const std::string miner0 = (dir / "miner-0").string();
+  for (const std::string& attack : o.adversaries) {
+    if (attack == "sybil") {
+      plans.push_back({"adv-sybil-0", "sybil", (dir / "adv-sybil-1").string(), true});
+      plans.push_back({"adv-sybil-1", "sybil_twin", (dir / "adv-sybil-0").string(), false});
+    } else {
+      plans.push_back({"adv-" + attack, attack, miner0, false});
+    }
+  }
   std::vector<std::string> miner_configs;
-  const int total = o.miners + static_cast<int>(o.adversaries.size());
-  for (int i = 0; i < total; ++i) {
-    const bool adversary = i >= o.miners;
-    const std::string attack = adversary ? o.adversaries[i - o.miners] : "";
-    const std::string name = adversary ? "adv-" + attack : "miner-" + std::to_string(i);
-    const fs::path mdir = dir / name;
+  const int total = static_cast<int>(plans.size());
+  for (const MinerPlan& plan : plans) {
+    const fs::path mdir = dir / plan.name;
     LOCONET_RETURN_IF_ERROR(MakeDirs(mdir.string()));
     LOCONET_RETURN_IF_ERROR(Identity::Generate().Save((mdir / "key").string()));
+  }
+  for (const MinerPlan& plan : plans) {
+    const std::string& name = plan.name;
+    const fs::path mdir = dir / name;
     std::ofstream mc(mdir / "miner.toml");
     mc << "model = " << Quote(model) << "\n\n[miner]\nkey = \"key\"\nname = " << Quote(name)
        << "\nvalidator = " << Quote(router) << "\nvalidator_pub = " << Quote(pub)
        << "\nvalidator_key = " << Quote(validator_id.public_key().Hex())
        << "\ndata = " << Quote(miner_data.string())
        << "\nlog_file = \"rounds.jsonl\"\nthreads = 1\nrounds = " << o.rounds
-       << "\ndump_submission = " << (i == 0 ? "true" : "false") << "\n";
-    if (adversary) {
-      mc << "adversary = " << Quote(attack) << "\ncopy_from = " << Quote((dir / "miner-0").string())
-         << "\n";
+       << "\ndump_submission = " << (plan.dump ? "true" : "false") << "\n";
+    if (!plan.attack.empty()) {
+      // The heldout_* attackers ran `loconet data prepare` themselves: the full corpus folder.
+      mc << "adversary = " << Quote(plan.attack) << "\ncopy_from = " << Quote(plan.copy_from)
+         << "\nadversary_data = " << Quote(data) << "\n";
     }
     mc << "\n[train]\nlr = " << o.lr << "\nwarmup_steps = " << o.warmup_steps
        << "\ntotal_steps = " << o.rounds * o.local_steps << "\n";

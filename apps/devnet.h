@@ -30,7 +30,8 @@ struct DevnetOptions {
   double lr = 3e-3;
   int64_t warmup_steps = 10;
   // Extra miners that each run one attack (miner/adversary.h kAdversaries); "copy" attacks copy
-  // miner-0.
+  // miner-0; "sybil" is two miners, adv-sybil-0 training one run for both keys and adv-sybil-1
+  // sending that update with noise; the heldout_* attackers get the full corpus folder.
   std::vector<std::string> adversaries;
   // Serve the validator's ledger on this host:port while the network runs (dashboard/server.h);
   // empty: no dashboard. If it cannot be served the network runs without it and says why. `cache_dir` holds the dashboard's pinned uPlot package.

@@ -40,6 +40,7 @@ const char* CodeName(Code code) {
     case Code::kExpired: return "expired";
     case Code::kBadProofOfWork: return "bad_proof_of_work";
     case Code::kNoSlot: return "no_slot";
+    case Code::kContaminated: return "contaminated";
   }
   return "unknown_code";
 }

@@ -53,6 +53,8 @@ enum class Code : uint16_t {
   kExpired = 119,         // a signed request sent outside the recipient's time window
   kBadProofOfWork = 120,  // a registration without the proof of work the validator asks for
   kNoSlot = 121,          // every miner slot is held by a miner within its immunity period
+  kContaminated = 122,    // the update gains more on the evaluation data than on unseen
+                          // training pages: trained on the evaluation data
 };
 
 // snake_case name of a code, e.g. "bad_signature"; "unknown_code" for values not listed above.

@@ -11,7 +11,7 @@ namespace loconet::ledger {
 namespace {
 
 constexpr size_t kKeyBytes = 32;
-constexpr size_t kScoreEntryBytes = kKeyBytes + 2 + 8 + 8 + 8 + 8 + 4;
+constexpr size_t kScoreEntryBytes = kKeyBytes + 2 + 8 + 8 + 8 + 8 + 8 + 4;
 constexpr size_t kRewardEntryBytes = kKeyBytes + 8;
 
 void PutKey(ByteWriter* w, const PublicKey& k) { w->Raw(k.bytes.data(), k.bytes.size()); }
@@ -102,7 +102,7 @@ Result<RegistrationBody> RegistrationBody::Decode(const Bytes& b) {
 
 // ---- RoundBody: u64 round || base(32) || seed(32) || commit(32) || u32 len || codec ||
 //      u32 local_steps || i64 deadline_ms || i64 score_cap_ppb || i64 ema_alpha_ppb ||
-//      i64 data_alpha_ppb
+//      i64 data_alpha_ppb || i64 work_cap_ppb
 
 Bytes RoundBody::Encode() const {
   ByteWriter w;
@@ -116,6 +116,7 @@ Bytes RoundBody::Encode() const {
   w.I64(score_cap_ppb);
   w.I64(ema_alpha_ppb);
   w.I64(data_alpha_ppb);
+  w.I64(work_cap_ppb);
   return w.Take();
 }
 
@@ -132,6 +133,7 @@ Result<RoundBody> RoundBody::Decode(const Bytes& b) {
   r.I64(&body.score_cap_ppb);
   r.I64(&body.ema_alpha_ppb);
   r.I64(&body.data_alpha_ppb);
+  r.I64(&body.work_cap_ppb);
   LOCONET_RETURN_IF_ERROR(r.Finish("round body"));
   if (body.codec.empty()) return DecodeError("round body", "empty codec name");
   for (char c : body.codec) {
@@ -139,7 +141,8 @@ Result<RoundBody> RoundBody::Decode(const Bytes& b) {
   }
   const std::pair<const char*, int64_t> params[] = {{"score_cap_ppb", body.score_cap_ppb},
                                                     {"ema_alpha_ppb", body.ema_alpha_ppb},
-                                                    {"data_alpha_ppb", body.data_alpha_ppb}};
+                                                    {"data_alpha_ppb", body.data_alpha_ppb},
+                                                    {"work_cap_ppb", body.work_cap_ppb}};
   for (const auto& [name, value] : params) {
     if (value < 0 || value > kPpbOne) {
       return DecodeError("round body",
@@ -150,7 +153,7 @@ Result<RoundBody> RoundBody::Decode(const Bytes& b) {
 }
 
 // ---- ScoresBody: u64 round || u32 n || n x (miner(32) || u16 reason || i64 improvement ||
-//      i64 score || i64 ema || i64 data || u32 receipt_order)
+//      i64 score || i64 ema || i64 data || i64 work || u32 receipt_order)
 
 Bytes ScoresBody::Encode() const {
   ByteWriter w;
@@ -163,6 +166,7 @@ Bytes ScoresBody::Encode() const {
     w.I64(e.score_ppb);
     w.I64(e.ema_ppb);
     w.I64(e.data_ppb);
+    w.I64(e.work_ppb);
     w.U32(e.receipt_order);
   }
   return w.Take();
@@ -185,6 +189,7 @@ Result<ScoresBody> ScoresBody::Decode(const Bytes& b) {
     r.I64(&e.score_ppb);
     r.I64(&e.ema_ppb);
     r.I64(&e.data_ppb);
+    r.I64(&e.work_ppb);
     r.U32(&e.receipt_order);
     if (e.improvement_ppb < -kPpbOne || e.improvement_ppb > kPpbOne) {
       return DecodeError("scores body",
@@ -193,6 +198,10 @@ Result<ScoresBody> ScoresBody::Decode(const Bytes& b) {
     if (e.data_ppb < -kPpbOne || e.data_ppb > kPpbOne) {
       return DecodeError("scores body", "entry " + std::to_string(i) +
                                             " has a data-check average outside [-1, 1]");
+    }
+    if (e.work_ppb < -kPpbOne || e.work_ppb > kPpbOne) {
+      return DecodeError("scores body",
+                         "entry " + std::to_string(i) + " has a work value outside [-1, 1]");
     }
     if (i > 0 && !(body.entries[i - 1].miner < e.miner)) {
       return DecodeError("scores body", "entry " + std::to_string(i) +

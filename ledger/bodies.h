@@ -64,6 +64,8 @@ struct RoundBody {
   int64_t score_cap_ppb = 0;   // highest improvement credited in one round (ScorePpb's cap)
   int64_t ema_alpha_ppb = 0;   // weight of this round's score in the score EMA (NextEmaPpb)
   int64_t data_alpha_ppb = 0;  // weight of this round's data verdict in data_ppb (NextDataPpb)
+  int64_t work_cap_ppb = 0;    // own-page excess gain that earns the full work factor
+                               // (WorkFactorPpb); 0: no work factor
 
   Bytes Encode() const;
   static Result<RoundBody> Decode(const Bytes& b);
@@ -81,6 +83,8 @@ struct ScoreEntry {
   int64_t ema_ppb = 0;          // the miner's EMA score after this round x 1e9
   int64_t data_ppb = 0;         // EMA of the assigned-data verdict after this round x 1e9,
                                 // in [-1e9, 1e9]
+  int64_t work_ppb = 0;         // own-page gain minus random-page gain this round x 1e9,
+                                // clamped to [-1e9, 1e9] (the work factor's input; 0 if rejected)
   uint32_t receipt_order = 0;   // arrival order within the round
 };
 

@@ -47,6 +47,20 @@ int64_t ScorePpb(int64_t improvement_ppb, int64_t data_ppb, int64_t cap_ppb) {
   return Saturate(DivRound(static_cast<I128>(credited) * factor, kPpbOne));
 }
 
+int64_t WorkFactorPpb(int64_t work_ppb, int64_t work_cap_ppb) {
+  if (work_cap_ppb <= 0) return kPpbOne;
+  const int64_t work = std::clamp<int64_t>(work_ppb, 0, work_cap_ppb);
+  return static_cast<int64_t>(DivRound(static_cast<I128>(work) * kPpbOne, work_cap_ppb));
+}
+
+int64_t RoundScorePpb(int64_t improvement_ppb, int64_t data_ppb, int64_t work_ppb,
+                      int64_t cap_ppb, int64_t work_cap_ppb) {
+  const int64_t score = ScorePpb(improvement_ppb, data_ppb, cap_ppb);
+  // score >= 0 and the factor is in [0, 1e9]: the product fits 126 bits.
+  return Saturate(DivRound(static_cast<I128>(score) * WorkFactorPpb(work_ppb, work_cap_ppb),
+                           kPpbOne));
+}
+
 int64_t NextEmaPpb(int64_t prev_ppb, int64_t score_ppb, int64_t alpha_ppb) {
   const int64_t alpha = std::clamp<int64_t>(alpha_ppb, 0, kPpbOne);
   // A weighted sum with weights in [0, 1e9] that add up to 1e9: |n| <= 1e9 * 2^63 < 2^93.

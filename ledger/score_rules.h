@@ -32,6 +32,17 @@ int64_t ClampImprovementPpb(double improvement);
 // outside that range it saturates at INT64_MAX rather than overflow.
 int64_t ScorePpb(int64_t improvement_ppb, int64_t data_ppb, int64_t cap_ppb);
 
+// The work factor of one round (RoundBody::work_cap_ppb, ScoreEntry::work_ppb): how much more
+// the update improved the miner's own assigned pages than random unassigned ones, as a share of
+// the cap: clamp(work_ppb, 0, work_cap_ppb) * 1e9 / work_cap_ppb, rounded to nearest, ties away
+// from zero; in [0, 1e9]. A cap <= 0 turns the factor off: 1e9 for every work value.
+int64_t WorkFactorPpb(int64_t work_ppb, int64_t work_cap_ppb);
+
+// A kept update's round score with the work factor: ScorePpb(improvement, data, cap) times
+// WorkFactorPpb(work, work_cap), divided by 1e9 and rounded to nearest, ties away from zero.
+int64_t RoundScorePpb(int64_t improvement_ppb, int64_t data_ppb, int64_t work_ppb,
+                      int64_t cap_ppb, int64_t work_cap_ppb);
+
 // The moving average after one round: (alpha * score + (1e9 - alpha) * prev) / 1e9, rounded to
 // nearest, ties away from zero. alpha_ppb is clamped to [0, 1e9] first, so the result always
 // lies between prev_ppb and score_ppb (inclusive) and never overflows.

@@ -74,6 +74,7 @@ std::string EntryProblem(const ScoreEntry& e, const MinerState& prev, const Roun
       return rejected + "improvement_ppb is " + Num(e.improvement_ppb) + ", not 0";
     }
     if (e.score_ppb != 0) return rejected + "score_ppb is " + Num(e.score_ppb) + ", not 0";
+    if (e.work_ppb != 0) return rejected + "work_ppb is " + Num(e.work_ppb) + ", not 0";
     if (e.data_ppb != prev.data_ppb) {
       return rejected + "data_ppb moved from " + Num(prev.data_ppb) + " to " + Num(e.data_ppb);
     }
@@ -85,11 +86,13 @@ std::string EntryProblem(const ScoreEntry& e, const MinerState& prev, const Roun
              Num(prev.data_ppb) + ": the rules give " + Num(up) + " (verdict +1), " + Num(down) +
              " (verdict -1) or " + Num(prev.data_ppb) + " (no verdict)";
     }
-    const int64_t score = ScorePpb(e.improvement_ppb, e.data_ppb, round.score_cap_ppb);
+    const int64_t score = RoundScorePpb(e.improvement_ppb, e.data_ppb, e.work_ppb,
+                                        round.score_cap_ppb, round.work_cap_ppb);
     if (e.score_ppb != score) {
       return who + "score_ppb " + Num(e.score_ppb) + ", the rules give " + Num(score) +
              " (improvement " + Num(e.improvement_ppb) + ", data " + Num(e.data_ppb) + ", cap " +
-             Num(round.score_cap_ppb) + ")";
+             Num(round.score_cap_ppb) + ", work " + Num(e.work_ppb) + ", work cap " +
+             Num(round.work_cap_ppb) + ")";
     }
   }
   const int64_t ema = NextEmaPpb(prev.ema_ppb, e.score_ppb, round.ema_alpha_ppb);

@@ -45,8 +45,8 @@ struct RecordFault {
 //   from that round's parameters and the same miner's entry in the author's previous scores
 //   record (ema 0 and data 0 if none) by ledger/score_rules.h: an accepted entry (reason 0) has
 //   data_ppb = NextDataPpb(prev_data, v, data_alpha) for some verdict v in {+1, -1, 0} and
-//   score_ppb = ScorePpb(improvement_ppb, data_ppb, cap); a rejected one has improvement 0,
-//   score 0 and data_ppb = prev_data; every one has ema_ppb = NextEmaPpb(prev_ema, score_ppb,
+//   score_ppb = RoundScorePpb(improvement_ppb, data_ppb, work_ppb, cap, work_cap); a rejected
+//   one has improvement 0, work 0, score 0 and data_ppb = prev_data; every one has ema_ppb = NextEmaPpb(prev_ema, score_ppb,
 //   ema_alpha);
 // - every reward record equals, byte for byte, ComputeReward over the same author's ScoresBody
 //   records that come before it in its chain and whose round lies in [first_round, last_round];

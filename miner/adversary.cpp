@@ -6,7 +6,10 @@
 #include <thread>
 
 #include "core/files.h"
+#include "core/keys.h"
 #include "datasets/assignment.h"
+#include "datasets/loader.h"
+#include "datasets/shard.h"
 #include "trainer/wire.h"
 
 namespace loconet {
@@ -14,7 +17,8 @@ namespace loconet {
 const char* const kAdversaries[] = {
     "zero",        "noise",      "sign_flip", "scale100",   "scale1e6",   "nan",
     "copy",        "copy_noise", "replay",    "unassigned", "stale_base", "future_round",
-    "wrong_codec", "oversized",  "malformed", "flood",      "lazy",       nullptr};
+    "wrong_codec", "oversized",  "malformed", "flood",      "lazy",       "heldout_mix",
+    "heldout_only", "sybil",     "sybil_twin", nullptr};
 
 bool IsAdversary(const std::string& name) {
   for (int i = 0; kAdversaries[i]; ++i) {
@@ -49,9 +53,43 @@ class Attack : public Behaviour {
                                      const std::vector<uint64_t>& assigned,
                                      uint64_t num_pages) override {
     // Trains elsewhere but still claims its assigned pages.
-    if (name_ != "unassigned") return assigned;
-    return datasets::SampleUnassignedPages(round_seed, assigned, num_pages,
-                                           static_cast<uint32_t>(assigned.size()));
+    if (name_ == "unassigned") {
+      return datasets::SampleUnassignedPages(round_seed, assigned, num_pages,
+                                             static_cast<uint32_t>(assigned.size()));
+    }
+    // One training run for two keys: its own pages and its twin's, in the same steps.
+    if (name_ == "sybil") {
+      auto twin = Identity::Load(cfg_.copy_from + "/key");
+      if (!twin.ok()) return assigned;
+      std::vector<uint64_t> both = datasets::AssignPages(
+          round_seed, twin->public_key(), num_pages, static_cast<uint32_t>(assigned.size()));
+      both.insert(both.end(), assigned.begin(), assigned.end());
+      return both;
+    }
+    return assigned;
+  }
+
+  // Trains on the evaluation data: every other batch ("heldout_mix") or every batch
+  // ("heldout_only") comes from the held-out split the attacker prepared itself.
+  Status ChangeBatch(uint64_t round, uint32_t step, int batch, int ctx,
+                     std::vector<int64_t>* rows) override {
+    if (name_ != "heldout_mix" && name_ != "heldout_only") return Status::Ok();
+    if (name_ == "heldout_mix" && step % 2 == 0) return Status::Ok();
+    if (!heldout_) {
+      LOCONET_ASSIGN_OR_RETURN(datasets::ShardReader shard,
+                               datasets::ShardReader::Open(cfg_.adversary_data + "/heldout.shard"));
+      heldout_ = std::make_unique<datasets::ShardReader>(std::move(shard));
+    }
+    if (!heldout_loader_ || heldout_round_ != round) {
+      LOCONET_ASSIGN_OR_RETURN(
+          datasets::BlockLoader loader,
+          datasets::BlockLoader::Create(*heldout_, datasets::AllPages(*heldout_), batch, ctx,
+                                        round * 7919 + 1));
+      heldout_loader_ = std::make_unique<datasets::BlockLoader>(std::move(loader));
+      heldout_round_ = round;
+    }
+    heldout_loader_->Next(rows);
+    return Status::Ok();
   }
 
   // Does a quarter of the work and claims all of it.
@@ -90,14 +128,17 @@ class Attack : public Behaviour {
     } else {
       previous_tensors_ = s->tensors();
     }
-    if (name_ == "copy" || name_ == "copy_noise") {
+    if (name_ == "copy" || name_ == "copy_noise" || name_ == "sybil_twin") {
       LOCONET_ASSIGN_OR_RETURN(proto::Submission victim, VictimSubmission(a));
       *s->mutable_tensors() = victim.tensors();
-      if (name_ == "copy_noise") {
+      if (name_ != "copy") {
         LOCONET_ASSIGN_OR_RETURN(std::vector<torch::Tensor> theirs,
                                  DecodeDeltas(model, victim.tensors(), codec));
         torch::NoGradGuard no_grad;
-        for (auto& t : theirs) t.add_(torch::randn_like(t) * t.std() * 0.05);
+        // The twin adds enough noise to stay below the copy check's cosine (0.97): noise of
+        // 0.35 x each tensor's spread gives a cosine of about 1 / sqrt(1 + 0.35^2) = 0.94.
+        const double noise = name_ == "sybil_twin" ? 0.35 : 0.05;
+        for (auto& t : theirs) t.add_(torch::randn_like(t) * t.std() * noise);
         sync::ErrorFeedback none(0.0);
         s->clear_tensors();
         EncodeDeltas(model, theirs, codec, none, s->mutable_tensors());
@@ -122,6 +163,9 @@ class Attack : public Behaviour {
 
   MinerConfig cfg_;
   std::string name_;
+  std::unique_ptr<datasets::ShardReader> heldout_;
+  std::unique_ptr<datasets::BlockLoader> heldout_loader_;
+  uint64_t heldout_round_ = 0;
   google::protobuf::RepeatedPtrField<proto::EncodedTensor> previous_tensors_;
   std::string previous_base_;
 };

@@ -24,7 +24,7 @@ namespace loconet {
 
 // The attacks `miner.adversary` can name: zero, noise, sign_flip, scale100, scale1e6, nan, copy,
 // copy_noise, replay, unassigned, stale_base, future_round, wrong_codec, oversized, malformed,
-// flood, lazy. The list ends with nullptr.
+// flood, lazy, heldout_mix, heldout_only, sybil, sybil_twin. The list ends with nullptr.
 extern const char* const kAdversaries[];
 bool IsAdversary(const std::string& name);
 
@@ -54,6 +54,11 @@ class Behaviour {
   }
   // How many of the round's `local_steps` inner steps to train (the submission claims them all).
   virtual uint32_t StepsToTrain(uint32_t local_steps) { return local_steps; }
+  // Inner step `step` of `round` is about to train on `rows` (batch x (ctx + 1) tokens).
+  virtual Status ChangeBatch(uint64_t round, uint32_t step, int batch, int ctx,
+                             std::vector<int64_t>* rows) {
+    return Status::Ok();
+  }
   // The pseudo-gradient as it will be encoded (canonical parameter order).
   virtual void ChangeDelta(std::vector<torch::Tensor>* delta) {}
   // The codec spec the submission will claim and use.

@@ -18,6 +18,7 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
   m.name = c.Str("miner.name", m.name);
   m.validator_router = c.Str("miner.validator", m.validator_router);
   m.validator_pub = c.Str("miner.validator_pub", m.validator_pub);
+  m.network_file = ResolvePath(dir, c.Str("miner.network", std::string()));
   const std::string validator_key = c.Str("miner.validator_key", std::nullopt);
   m.curve = c.Bool("miner.curve", true);
   m.data_dir = ResolvePath(dir, c.Str("miner.data", m.data_dir));
@@ -30,6 +31,7 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
   m.adversary = c.Str("miner.adversary", std::string());
   m.copy_from = ResolvePath(dir, c.Str("miner.copy_from", std::string()));
   m.dump_submission = c.Bool("miner.dump_submission", false);
+  m.adversary_data = ResolvePath(dir, c.Str("miner.adversary_data", std::string()));
   m.schedule.peak = c.Real("train.lr", 3e-3, 1e-8, 1.0);
   m.schedule.min_ratio = c.Real("train.min_lr_ratio", 0.1, 0.0, 1.0);
   m.schedule.warmup_steps = c.Int("train.warmup_steps", 20, 0, INT64_MAX);

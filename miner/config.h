@@ -17,6 +17,9 @@ struct MinerConfig {
   std::string validator_router = "tcp://127.0.0.1:7600";
   std::string validator_pub = "tcp://127.0.0.1:7601";
   PublicKey validator_key;               // every reply and update must be signed by this key
+  // [miner] network: the network file (network/network_file.h) whose id every message is signed
+  // for; empty: the default network (sync::kDefaultNetworkId).
+  std::string network_file;
   bool curve = true;                     // encrypt to validator_key (the validator's setting)
   std::string data_dir = "data/corpus";  // train.shard
   std::string log_file;                  // one JSON line per round; empty: none
@@ -31,6 +34,8 @@ struct MinerConfig {
   // Testing the validator: behave like a real miner except for one attack (kAdversaries).
   std::string adversary;
   std::string copy_from;         // the folder of the miner whose submissions "copy" takes
+                                 // ("sybil": whose key it trains for too)
+  std::string adversary_data;    // a corpus folder with heldout.shard ("heldout_*" attacks)
   bool dump_submission = false;  // write last_submission.bin beside the log file
 };
 

@@ -22,6 +22,7 @@
 #include "metrics/registry.h"
 #include "miner/adversary.h"
 #include "miner/metrics.h"
+#include "network/network_file.h"
 #include "sync/codec.h"
 #include "sync/envelope.h"
 #include "sync/messages.h"
@@ -48,6 +49,7 @@ class Miner : public MinerLink {
 
   Status Init() {
     sync::RouteProtobufLogs();
+    LOCONET_RETURN_IF_ERROR(JoinNetwork());
     ConfigureCompute(cfg_.threads);
     LOCONET_ASSIGN_OR_RETURN(ShardReader shard, ShardReader::Open(cfg_.data_dir + "/train.shard"));
     train_.emplace(std::move(shard));
@@ -77,14 +79,33 @@ class Miner : public MinerLink {
     return Status::Ok();
   }
 
+  // Loads the network file, if any: every request is signed for its id, and every reply and
+  // update must be signed for it.
+  Status JoinNetwork() {
+    if (cfg_.network_file.empty()) return Status::Ok();
+    LOCONET_ASSIGN_OR_RETURN(network::Genesis genesis, network::LoadNetworkFile(cfg_.network_file));
+    network_ = network::NetworkId(genesis);
+    std::optional<size_t> index = network::LeadIndex(genesis, cfg_.validator_key);
+    if (index) {
+      spdlog::info("network {} ({}): the validator is number {} of {} in the lead order",
+                   network_.Hex(), genesis.name, *index, genesis.validators.size());
+    } else {
+      spdlog::warn("network {} ({}): validator_key {} is not one of its validators (an observer)",
+                   network_.Hex(), genesis.name, cfg_.validator_key.Hex());
+    }
+    return Status::Ok();
+  }
+
   // Sends one request and returns the validator's verified reply.
   Result<proto::Reply> Call(const proto::Request& req, int attempts) override {
     proto::Request bound = req;
-    LOCONET_ASSIGN_OR_RETURN(Bytes env, sync::SealRequest(id_, cfg_.validator_key, &bound));
+    LOCONET_ASSIGN_OR_RETURN(Bytes env,
+                             sync::SealRequest(id_, cfg_.validator_key, &bound, network_));
     metrics_.AddSentBytes(env.size());
     LOCONET_ASSIGN_OR_RETURN(Bytes raw, client_->Request(env, cfg_.request_timeout_ms, attempts));
     LOCONET_ASSIGN_OR_RETURN(sync::OpenedEnvelope opened,
-                             sync::OpenEnvelope(raw.data(), raw.size(), 1u << 30, sync::kTagReply));
+                             sync::OpenEnvelope(raw.data(), raw.size(), 1u << 30,
+                                                sync::kTagReply, network_));
     if (opened.sender != cfg_.validator_key) {
       return Error(Code::kBadSignature, "reply signed by " + opened.sender.Short() +
                                             ", not by the configured validator key " +
@@ -150,7 +171,8 @@ class Miner : public MinerLink {
       auto got = sub_->Receive(0, &topic, &payload);
       if (!got.ok() || !*got) return;
       auto env =
-          sync::OpenEnvelope(payload.data(), payload.size(), 1u << 30, sync::kTagModelUpdate);
+          sync::OpenEnvelope(payload.data(), payload.size(), 1u << 30, sync::kTagModelUpdate,
+                             network_);
       if (!env.ok() || env->sender != cfg_.validator_key) continue;
       proto::ModelUpdate u;
       if (!u.ParseFromArray(env->body.data(), static_cast<int>(env->body.size()))) continue;
@@ -219,7 +241,7 @@ class Miner : public MinerLink {
     metrics_.AddSentBytes(raw.size());
     auto r = client_->Request(raw, cfg_.request_timeout_ms, 1);
     if (!r.ok()) return r.status();
-    auto env = sync::OpenEnvelope(r->data(), r->size(), 1u << 30, sync::kTagReply);
+    auto env = sync::OpenEnvelope(r->data(), r->size(), 1u << 30, sync::kTagReply, network_);
     if (!env.ok()) return env.status();
     if (env->sender != cfg_.validator_key) {
       return Error(Code::kBadSignature, "reply not signed by the configured validator key");
@@ -265,6 +287,12 @@ class Miner : public MinerLink {
     const uint32_t steps = behaviour_->StepsToTrain(a.local_steps());
     for (uint32_t h = 0; h < steps; ++h) {
       loader.Next(&rows);
+      Status changed = behaviour_->ChangeBatch(
+          a.round(), h, static_cast<int>(a.batch()), static_cast<int>(cfg_.model.context), &rows);
+      if (!changed.ok()) {
+        CopyParameters(ParameterList(*trainer_->model()), start);
+        return changed;
+      }
       auto block =
           torch::from_blob(rows.data(), {static_cast<int64_t>(a.batch()), cfg_.model.context + 1},
                            torch::kLong)
@@ -407,6 +435,7 @@ class Miner : public MinerLink {
  private:
   MinerConfig cfg_;
   Identity id_;
+  sync::NetworkId network_ = sync::kDefaultNetworkId;
   std::optional<ShardReader> train_;
   std::unique_ptr<LocalTrainer> trainer_;
   std::unique_ptr<sync::DealerClient> client_;

@@ -19,6 +19,7 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.data_dir = ResolvePath(dir, c.Str("validator.data", v.data_dir));
   v.status_file = ResolvePath(dir, c.Str("validator.status_file", std::string()));
   v.endpoints_file = ResolvePath(dir, c.Str("validator.endpoints_file", std::string()));
+  v.network_file = ResolvePath(dir, c.Str("validator.network", std::string()));
   v.router_endpoint = c.Str("validator.router", v.router_endpoint);
   v.pub_endpoint = c.Str("validator.pub", v.pub_endpoint);
   v.seed = static_cast<uint64_t>(c.Int("validator.seed", 1, 0, INT64_MAX));
@@ -53,6 +54,9 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.data_margin = c.Real("score.data_margin", 1.25, 1.0, 100.0);
   v.data_pages = static_cast<uint32_t>(c.Int("score.data_pages", 4, 1, 1024));
   v.data_batches = static_cast<uint32_t>(c.Int("score.data_batches", 4, 1, 1024));
+  v.work_cap = c.Real("score.work_cap", 0.2, 0.0, 1.0);
+  v.contamination_z = c.Real("score.contamination_z", 3.0, 0.0, 100.0);
+  v.contamination_margin = c.Real("score.contamination_margin", 1.5, 1.0, 100.0);
   v.max_messages_per_second = c.Real("validator.max_messages_per_second", 20, 0.1, 1e9);
   v.max_connection_messages_per_second =
       c.Real("validator.max_connection_messages_per_second", 40, 0.1, 1e9);

@@ -19,6 +19,9 @@ struct ValidatorConfig {
   std::string status_file;                        // one JSON line per round; empty: none
   // {"router": ..., "pub": ..., "metrics": ...} as bound (port 0 resolved); empty: none
   std::string endpoints_file;
+  // [validator] network: the network file (network/network_file.h) naming the network's id and
+  // validators; empty: the default network (sync::kDefaultNetworkId), this validator alone.
+  std::string network_file;
   std::string router_endpoint = "tcp://127.0.0.1:7600";
   std::string pub_endpoint = "tcp://127.0.0.1:7601";
   ModelConfig model;
@@ -53,6 +56,11 @@ struct ValidatorConfig {
   double data_margin = 1.25;            // own-page gain must exceed this x the random-page gain
   uint32_t data_pages = 4;              // pages sampled for each side of the data check
   uint32_t data_batches = 4;            // batches evaluated for each side
+  double work_cap = 0.2;                // own-page excess gain that earns the full work factor;
+                                        // 0: no work factor
+  double contamination_z = 3;           // standard errors by which held-out gain above random
+                                        // pages' gain means contaminated; 0: no check
+  double contamination_margin = 1.5;    // ... above this x the random-page gain
   double max_messages_per_second = 20;  // per key; more are answered rate_limited
   double max_connection_messages_per_second = 40;  // per connection, checked before signatures
   double request_window_seconds = 60;   // a request's sent_unix_ms must be this close to now

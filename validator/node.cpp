@@ -23,6 +23,7 @@
 #include "ledger/store.h"
 #include "metrics/exporter.h"
 #include "metrics/registry.h"
+#include "network/network_file.h"
 #include "sync/codec.h"
 #include "sync/envelope.h"
 #include "sync/messages.h"
@@ -80,8 +81,33 @@ struct ValidatorNode::Impl {
   ValidatorMetrics node_metrics{&metrics_registry};
   std::unique_ptr<metrics::Exporter> metrics_exporter;  // serves metrics_registry; none if off
 
+  NetworkRole role{sync::kDefaultNetworkId, 0};
+
   Impl(const ValidatorConfig& c, Identity i)
       : cfg(c), id(std::move(i)), outer(c.outer_lr, c.outer_momentum) {}
+
+  // Loads the network file, if any: the network id every envelope is signed for, and whether
+  // this validator is listed (its place in the lead order) or an observer.
+  Status JoinNetwork() {
+    if (cfg.network_file.empty()) {
+      spdlog::info("network: default (no network file); this validator is the only one");
+      return Status::Ok();
+    }
+    LOCONET_ASSIGN_OR_RETURN(network::Genesis genesis, network::LoadNetworkFile(cfg.network_file));
+    role.network_id = network::NetworkId(genesis);
+    role.lead_index = network::LeadIndex(genesis, id.public_key());
+    if (role.lead_index) {
+      spdlog::info("network {} ({}): validator {} of {} in the lead order, stake {}",
+                   role.network_id.Hex(), genesis.name, *role.lead_index,
+                   genesis.validators.size(), genesis.validators[*role.lead_index].stake);
+    } else {
+      spdlog::warn("network {} ({}): key {} is not one of its {} validators: running as an "
+                   "observer",
+                   role.network_id.Hex(), genesis.name, id.public_key().Hex(),
+                   genesis.validators.size());
+    }
+    return Status::Ok();
+  }
 
   Status Serve(int timeout_ms) {
     auto r = server->PollOnce(
@@ -104,7 +130,7 @@ struct ValidatorNode::Impl {
 
   ScoringRules Rules() const {
     return ScoringRules{ledger::ToPpb(cfg.score_cap), ledger::ToPpb(cfg.ema_alpha),
-                        ledger::ToPpb(cfg.data_alpha)};
+                        ledger::ToPpb(cfg.data_alpha), ledger::ToPpb(cfg.work_cap)};
   }
 
   Hash256 Derive(const char* tag, uint64_t r, bool secret_key_bound) {
@@ -149,7 +175,8 @@ struct ValidatorNode::Impl {
     a.set_eval_commit(RawString(Blake2b256(round.secret.bytes.data(), round.secret.bytes.size())));
     a.set_batch(cfg.batch);
     node_metrics.SetRound(r);
-    Publish("announce", sync::SealEnvelope(id, sync::kTagAnnounce, ToBytes(a.SerializeAsString())));
+    Publish("announce", sync::SealEnvelope(id, sync::kTagAnnounce, ToBytes(a.SerializeAsString()),
+                                           role.network_id));
     spdlog::info("round {} open: base {} deadline in {:.1f}s", r, served.hash.Hex().substr(0, 12),
                  cfg.round_seconds);
   }
@@ -198,9 +225,11 @@ struct ValidatorNode::Impl {
       }
     }
     // Score: held-out improvement and data verdict of each kept update.
+    const std::vector<double> base_losses = BlockLosses(model, blocks);
     const double base_loss = EvaluateLoss(model, blocks);
     RoundOutcome outcome;
     outcome.round = round.round;
+    std::map<PublicKey, Measured> contaminated;  // for the status line
     DataCheck check;
     check.train = &*train;
     check.round_seed = round.round_seed;
@@ -216,12 +245,25 @@ struct ValidatorNode::Impl {
     for (const AcceptedUpdate* a : kept) {
       const auto scoring_start = std::chrono::steady_clock::now();
       LOCONET_ASSIGN_OR_RETURN(Update u, Decode(*a));
-      Measured m{a->miner, a->order, ImprovementOf(model, u, cfg.eval_lr, blocks, base_loss)};
+      const Heldout heldout = MeasureHeldout(model, u, cfg.eval_lr, blocks, base_losses);
+      Measured m{a->miner, a->order, heldout.improvement};
       LOCONET_ASSIGN_OR_RETURN(DataVerdict data, DataVerdictOf(model, u, a->miner, check));
       m.verdict = data.verdict;
       m.own_gain = data.own_gain;
       m.random_gain = data.random_gain;
-      outcome.measured.push_back(m);
+      m.contamination_z =
+          ContaminationZ(heldout.gains, data.random_gains, cfg.contamination_margin);
+      if (cfg.contamination_z > 0 && m.contamination_z > cfg.contamination_z) {
+        // Trained on the evaluation data: neither scored nor averaged.
+        spdlog::info("round {}: {} held-out gain {:.4f} against {:.4f} on unseen training pages "
+                     "({:.1f} standard errors)",
+                     round.round, a->miner.Short(), heldout.improvement, data.random_gain,
+                     m.contamination_z);
+        LateReject(*a, Code::kContaminated);
+        contaminated[a->miner] = m;
+      } else {
+        outcome.measured.push_back(m);
+      }
       node_metrics.ObserveScoring(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - scoring_start).count());
     }
@@ -244,7 +286,9 @@ struct ValidatorNode::Impl {
     PublishModelUpdate(update_body);
     Status pruned = payloads->Prune(round.round + 1);
     if (!pruned.ok()) spdlog::warn("payload log: {}", pruned.ToString());
-    ReportStatus(scores, update_body, outcome.measured, base_loss, t0);
+    std::vector<Measured> all_measured = outcome.measured;
+    for (const auto& [k, m] : contaminated) all_measured.push_back(m);
+    ReportStatus(scores, update_body, all_measured, base_loss, t0);
     ++round.round;
     node_metrics.SetRound(round.round);
     return Status::Ok();
@@ -316,6 +360,7 @@ struct ValidatorNode::Impl {
     rb.score_cap_ppb = rules.score_cap_ppb;
     rb.ema_alpha_ppb = rules.ema_alpha_ppb;
     rb.data_alpha_ppb = rules.data_alpha_ppb;
+    rb.work_cap_ppb = rules.work_cap_ppb;
     return rb;
   }
 
@@ -328,7 +373,8 @@ struct ValidatorNode::Impl {
       out.add_records(std::string(b.begin(), b.end()));
     }
     Publish(sync::kTopicLedger,
-            sync::SealEnvelope(id, sync::kTagLedger, ToBytes(out.SerializeAsString())));
+            sync::SealEnvelope(id, sync::kTagLedger, ToBytes(out.SerializeAsString()),
+                               role.network_id));
   }
 
   void PublishModelUpdate(const ledger::ModelUpdateBody& body) {
@@ -347,7 +393,8 @@ struct ValidatorNode::Impl {
       }
     }
     Publish("model",
-            sync::SealEnvelope(id, sync::kTagModelUpdate, ToBytes(msg.SerializeAsString())));
+            sync::SealEnvelope(id, sync::kTagModelUpdate, ToBytes(msg.SerializeAsString()),
+                               role.network_id));
   }
 
   void ReportStatus(const ledger::ScoresBody& scores, const ledger::ModelUpdateBody& update,
@@ -358,7 +405,10 @@ struct ValidatorNode::Impl {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     nlohmann::json j = {{"round", round.round},
                         {"submissions", round.submitted.size()},
-                        {"accepted", measured.size()},
+                        {"accepted", std::count_if(scores.entries.begin(), scores.entries.end(),
+                                                   [](const ledger::ScoreEntry& e) {
+                                                     return e.reason == 0;
+                                                   })},
                         {"aggregated", update.accepted.size()},
                         {"rejections", round.rejection_counts},
                         {"base_loss", base_loss},
@@ -381,6 +431,8 @@ struct ValidatorNode::Impl {
       if (by_miner.count(e.miner)) {
         m["data_own_gain"] = by_miner[e.miner]->own_gain;
         m["data_random_gain"] = by_miner[e.miner]->random_gain;
+        m["work"] = by_miner[e.miner]->own_gain - by_miner[e.miner]->random_gain;
+        m["contamination_z"] = by_miner[e.miner]->contamination_z;
       }
       miners.push_back(m);
     }
@@ -418,6 +470,7 @@ struct ValidatorNode::Impl {
 
   Status Init() {
     sync::RouteProtobufLogs();
+    LOCONET_RETURN_IF_ERROR(JoinNetwork());
     ConfigureCompute(cfg.threads);
     LOCONET_ASSIGN_OR_RETURN(ShardReader train_shard,
                              ShardReader::Open(cfg.data_dir + "/train.shard"));
@@ -466,7 +519,8 @@ struct ValidatorNode::Impl {
     receipt_rules = ReceiptRules{&cfg.codec, codec.get(), model.ptr().get(), train->num_pages(),
                                  cfg.pages_per_miner};
     service.emplace(ServiceState{&cfg, &id, &registry, &round, &*payloads, &receipt_rules, &served,
-                                 store.get(), &*committer, &node_metrics, &joined, &standings});
+                                 store.get(), &*committer, &node_metrics, &joined, &standings,
+                                 role.network_id});
     if (!cfg.metrics.empty()) {
       LOCONET_ASSIGN_OR_RETURN(metrics_exporter,
                                metrics::Exporter::Start(cfg.metrics, metrics_registry));
@@ -522,5 +576,6 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::Create(const ValidatorConf
 Status ValidatorNode::Run(const std::atomic<bool>& stop) { return impl_->Run(stop); }
 std::string ValidatorNode::router_endpoint() const { return impl_->server->router_endpoint(); }
 std::string ValidatorNode::pub_endpoint() const { return impl_->server->pub_endpoint(); }
+const ValidatorNode::NetworkRole& ValidatorNode::network_role() const { return impl_->role; }
 
 }  // namespace loconet

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/bytes.h"
 #include "datasets/assignment.h"
@@ -79,11 +80,42 @@ void MeanAndVariance(const std::vector<double>& x, double* mean, double* var) {
 
 }  // namespace
 
-double ImprovementOf(GPT& model, const Update& update, double eval_lr,
-                     const std::vector<torch::Tensor>& blocks, double base_loss) {
-  double sum = 0;  // summed as EvaluateLoss does
-  for (double loss : LossesAfter(model, update, eval_lr, blocks)) sum += loss;
-  return RelativeGain(base_loss, blocks.empty() ? 0.0 : sum / static_cast<double>(blocks.size()));
+std::vector<double> BlockLosses(GPT& model, const std::vector<torch::Tensor>& blocks) {
+  torch::NoGradGuard no_grad;
+  std::vector<double> out;
+  for (const auto& b : blocks) out.push_back(model->Loss(b).item<double>());
+  return out;
+}
+
+Heldout MeasureHeldout(GPT& model, const Update& update, double eval_lr,
+                       const std::vector<torch::Tensor>& blocks,
+                       const std::vector<double>& base_losses) {
+  const std::vector<double> after = LossesAfter(model, update, eval_lr, blocks);
+  Heldout h;
+  double before_sum = 0, after_sum = 0;  // summed as EvaluateLoss does
+  for (size_t i = 0; i < after.size() && i < base_losses.size(); ++i) {
+    before_sum += base_losses[i];
+    after_sum += after[i];
+    h.gains.push_back(RelativeGain(base_losses[i], after[i]));
+  }
+  const double n = static_cast<double>(std::max<size_t>(1, h.gains.size()));
+  h.improvement = h.gains.empty() ? RelativeGain(0, 0) : RelativeGain(before_sum / n, after_sum / n);
+  return h;
+}
+
+double ContaminationZ(const std::vector<double>& heldout_gains,
+                      const std::vector<double>& random_gains, double margin) {
+  if (heldout_gains.size() < 2 || random_gains.size() < 2) return 0;
+  double h_mean, h_var, r_mean, r_var;
+  MeanAndVariance(heldout_gains, &h_mean, &h_var);
+  MeanAndVariance(random_gains, &r_mean, &r_var);
+  if (!(h_mean > 0)) return 0;
+  const double diff = h_mean - margin * std::max(r_mean, 0.0);
+  const double se = std::sqrt(h_var / static_cast<double>(heldout_gains.size()) +
+                              margin * margin * r_var / static_cast<double>(random_gains.size()));
+  if (!std::isfinite(diff) || !std::isfinite(se)) return 0;
+  if (se == 0) return diff > 0 ? std::numeric_limits<double>::infinity() : 0.0;
+  return diff / se;
 }
 
 Result<DataVerdict> DataVerdictOf(GPT& model, const Update& update, const PublicKey& miner,
@@ -109,8 +141,9 @@ Result<DataVerdict> DataVerdictOf(GPT& model, const Update& update, const Public
       DrawBlocks(*c.train, random_sample, c.batch, c.context, SeedFrom(pick) + 1, c.data_batches));
   double own_mean, own_var, random_mean, random_var;
   MeanAndVariance(PerBlockImprovements(model, update, c.eval_lr, own_blocks), &own_mean, &own_var);
-  MeanAndVariance(PerBlockImprovements(model, update, c.eval_lr, random_blocks), &random_mean,
-                  &random_var);
+  std::vector<double> random_gains =
+      PerBlockImprovements(model, update, c.eval_lr, random_blocks);
+  MeanAndVariance(random_gains, &random_mean, &random_var);
   // A miner that trained on its pages improves them more than `margin` x random pages: +1 when
   // that is so by more than `z` standard errors of the batch means. -1 when its own pages do
   // not gain more than random ones by that much at all (a miner that trained elsewhere). In
@@ -125,7 +158,7 @@ Result<DataVerdict> DataVerdictOf(GPT& model, const Update& update, const Public
   } else if (own_mean <= 0 || own_mean - random_mean <= c.z * se_plain) {
     verdict = -1;
   }
-  return DataVerdict{verdict, own_mean, random_mean};
+  return DataVerdict{verdict, own_mean, random_mean, std::move(random_gains)};
 }
 
 ledger::ScoresBody ScoreRound(const RoundOutcome& o, const ScoringRules& rules,
@@ -149,7 +182,10 @@ ledger::ScoresBody ScoreRound(const RoundOutcome& o, const ScoringRules& rules,
     Standing& s = (*standings)[m.miner];
     s.data_ppb = ledger::NextDataPpb(s.data_ppb, m.verdict, rules.data_alpha_ppb);
     e.improvement_ppb = ledger::ClampImprovementPpb(m.improvement);
-    e.score_ppb = ledger::ScorePpb(e.improvement_ppb, s.data_ppb, rules.score_cap_ppb);
+    // An update without a data check (no pages to compare) has no work to measure: 0.
+    e.work_ppb = ledger::ClampImprovementPpb(m.own_gain - m.random_gain);
+    e.score_ppb = ledger::RoundScorePpb(e.improvement_ppb, s.data_ppb, e.work_ppb,
+                                       rules.score_cap_ppb, rules.work_cap_ppb);
     finish(e);
   }
   for (const auto& [k, why] : o.rejected) {

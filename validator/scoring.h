@@ -1,7 +1,7 @@
 // Scoring a round: each kept update's held-out improvement and assigned-data verdict, then the
 // round's score record and every miner's running standing (EMA score, data factor).
 //
-// Measurement (ImprovementOf, DataVerdictOf) evaluates the model and so depends on LibTorch;
+// Measurement (MeasureHeldout, DataVerdictOf) evaluates the model and so depends on LibTorch;
 // ScoreRound is a pure function of the measurements and the previous standings, in the ledger's
 // fixed point, so that `ledger verify` can recompute every score, EMA and data factor.
 #pragma once
@@ -33,10 +33,31 @@ Result<std::vector<torch::Tensor>> DrawBlocks(const datasets::ShardReader& shard
 // The first 8 bytes of h as a little-endian seed.
 uint64_t SeedFrom(const Hash256& h);
 
-// Relative improvement (L(theta) - L(theta - eval_lr * update)) / L(theta) on `blocks`, given
-// base_loss = L(theta); -1 if the loss after the update is not finite. `model` is left as it was.
-double ImprovementOf(GPT& model, const Update& update, double eval_lr,
-                     const std::vector<torch::Tensor>& blocks, double base_loss);
+// The loss of `model` on each block.
+std::vector<double> BlockLosses(GPT& model, const std::vector<torch::Tensor>& blocks);
+
+// An update measured on the round's held-out blocks.
+struct Heldout {
+  double improvement = 0;     // (L(theta) - L(theta - eval_lr * update)) / L(theta), L the mean
+                              // over the blocks; -1 if the loss after the update is not finite
+  std::vector<double> gains;  // the same relative gain on each block separately
+};
+
+// Measures `update` on `blocks`, given base_losses = BlockLosses(model, blocks). `model` is left
+// as it was.
+Heldout MeasureHeldout(GPT& model, const Update& update, double eval_lr,
+                       const std::vector<torch::Tensor>& blocks,
+                       const std::vector<double>& base_losses);
+
+// The contamination statistic: how many standard errors the mean held-out gain lies above
+// `margin` x the mean random-page gain (only a positive random gain is scaled): (mean(h) -
+// margin * max(mean(r), 0)) / sqrt(var(h)/n_h + margin^2 var(r)/n_r), with sample variances.
+// Honest training helps unseen pages about equally wherever they come from; an update trained
+// on the evaluation data helps it much more than unseen training pages. 0 if either side has
+// fewer than two values or the mean held-out gain is not positive; +infinity when the standard
+// error is 0 and the difference positive.
+double ContaminationZ(const std::vector<double>& heldout_gains,
+                      const std::vector<double>& random_gains, double margin);
 
 // The assigned-data check's inputs for one miner in one round.
 struct DataCheck {
@@ -50,7 +71,8 @@ struct DataCheck {
 
 struct DataVerdict {
   int verdict = 0;                       // +1, -1, or 0 when there is nothing to compare
-  double own_gain = 0, random_gain = 0;  // relative improvements on each side
+  double own_gain = 0, random_gain = 0;  // relative improvements on each side (means)
+  std::vector<double> random_gains;      // the random side's gain on each batch
 };
 
 // +1 if the update improves the miner's own assigned pages by more than `margin` x its gain on
@@ -71,6 +93,7 @@ struct ScoringRules {
   int64_t score_cap_ppb = 50000000;  // highest relative improvement credited in one round
   int64_t ema_alpha_ppb = 300000000;
   int64_t data_alpha_ppb = 300000000;
+  int64_t work_cap_ppb = 0;  // own-page excess gain for the full work factor; 0: no factor
 };
 
 // One kept update's measurements.
@@ -79,7 +102,8 @@ struct Measured {
   uint32_t order = 0;
   double improvement = 0;
   int verdict = 0;                       // +1, -1, or 0 (no verdict)
-  double own_gain = 0, random_gain = 0;  // the data check's two sides, for the status line
+  double own_gain = 0, random_gain = 0;  // the data check's two sides (work = own - random)
+  double contamination_z = 0;            // ContaminationZ, for the status line
 };
 
 // Everything the round's score record is made of.
@@ -93,7 +117,8 @@ struct RoundOutcome {
 };
 
 // The round's score record (sorted by miner) and the updated standings: a kept update scores
-// its clamped improvement times its data factor; a rejected or silent eligible miner scores 0
+// its clamped improvement times its data factor times its work factor (own_gain - random_gain
+// against the work cap, ledger::RoundScorePpb); a rejected or silent eligible miner scores 0
 // (`missed`, or `rate_limited` if it flooded); every entry's EMA follows from the last one.
 // Pure: the same inputs give the same bytes.
 ledger::ScoresBody ScoreRound(const RoundOutcome& outcome, const ScoringRules& rules,

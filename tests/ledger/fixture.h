@@ -88,13 +88,15 @@ class Scorer {
  public:
   // An accepted update with this improvement and data verdict (+1, -1, or 0 for none).
   ScoreEntry Accepted(const RoundBody& round, uint8_t miner, int64_t improvement_ppb,
-                      int verdict = +1) const {
+                      int verdict = +1, int64_t work_ppb = 0) const {
     const Prev p = PrevOf(miner);
     ScoreEntry e;
     e.miner = Miner(miner);
     e.improvement_ppb = improvement_ppb;
     e.data_ppb = NextDataPpb(p.data_ppb, verdict, round.data_alpha_ppb);
-    e.score_ppb = ScorePpb(improvement_ppb, e.data_ppb, round.score_cap_ppb);
+    e.work_ppb = work_ppb;
+    e.score_ppb = RoundScorePpb(improvement_ppb, e.data_ppb, work_ppb, round.score_cap_ppb,
+                                round.work_cap_ppb);
     e.ema_ppb = NextEmaPpb(p.ema_ppb, e.score_ppb, round.ema_alpha_ppb);
     return e;
   }

@@ -118,3 +118,31 @@ TEST_CASE("NextDataPpb stays in [-1e9, 1e9]", "[ledger]") {
   CHECK(NextDataPpb(kMin, +1, 0) == -kPpbOne);
   CHECK(NextDataPpb(kMax, 0, 300000000) == kMax);  // no verdict: unchanged, as documented
 }
+
+TEST_CASE("the work factor is the own-page excess gain as a share of its cap", "[ledger]") {
+  CHECK(WorkFactorPpb(100000000, 200000000) == 500000000);   // half the cap: half the factor
+  CHECK(WorkFactorPpb(200000000, 200000000) == kPpbOne);     // at the cap
+  CHECK(WorkFactorPpb(900000000, 200000000) == kPpbOne);     // above: no more
+  CHECK(WorkFactorPpb(-50000000, 200000000) == 0);           // own pages gained less
+  CHECK(WorkFactorPpb(1, 3) == 333333333);                   // rounded to nearest
+  CHECK(WorkFactorPpb(2, 3) == 666666667);
+  CHECK(WorkFactorPpb(12345, 0) == kPpbOne);                 // no cap: no factor
+  CHECK(WorkFactorPpb(-12345, -1) == kPpbOne);
+  CHECK(WorkFactorPpb(kMax, kMax) == kPpbOne);               // no overflow
+  CHECK(WorkFactorPpb(kMin, kMax) == 0);
+}
+
+TEST_CASE("a round score is the capped improvement times the data and work factors",
+          "[ledger]") {
+  // 0.01 improvement, data 0.3, work 0.05 of a 0.2 cap: 0.01 x 0.3 x 0.25.
+  CHECK(RoundScorePpb(10000000, 300000000, 50000000, 50000000, 200000000) == 750000);
+  // A quarter of the work earns a quarter of the score of the same improvement.
+  const int64_t full = RoundScorePpb(10000000, kPpbOne, 200000000, 50000000, 200000000);
+  const int64_t quarter = RoundScorePpb(10000000, kPpbOne, 50000000, 50000000, 200000000);
+  CHECK(full == 10000000);
+  CHECK(quarter * 4 == full);
+  // Without a work cap it is ScorePpb.
+  CHECK(RoundScorePpb(10000000, 300000000, -5, 50000000, 0) == ScorePpb(10000000, 300000000, 50000000));
+  CHECK(RoundScorePpb(kMax, kMax, kMax, kMax, kMax) == kMax);
+  CHECK(RoundScorePpb(kMax, kMax, kMin, kMax, kMax) == 0);
+}

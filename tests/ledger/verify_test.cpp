@@ -107,14 +107,16 @@ std::vector<Record> HonestChain(const Identity& v, uint64_t rounds, const Alter&
   }
   std::vector<ScoresBody> scores;
   for (uint64_t r = 0; r < rounds; ++r) {
-    const RoundBody rb = RoundOf(r, 50000000, 300000000, 300000000);
+    RoundBody rb = RoundOf(r, 50000000, 300000000, 300000000);
+    rb.work_cap_ppb = 200000000;  // the work factor in play: 0.2 earns all of it
     Chain(v, &chain, RecordKind::kRound, r, rb.Encode());
     std::vector<ScoreEntry> entries;
     const int64_t gain = 12345678 * static_cast<int64_t>(r % 5 + 1) - 20000000;
-    entries.push_back(s.Accepted(rb, 1, gain, r % 3 == 2 ? -1 : +1));
+    entries.push_back(s.Accepted(rb, 1, gain, r % 3 == 2 ? -1 : +1, 45678901));
     entries.push_back(r % 2 == 0 ? s.Rejected(rb, 2, static_cast<uint16_t>(Code::kLate))
-                                 : s.Accepted(rb, 2, 70000000, r == 1 ? +1 : 0));
-    entries.push_back(r < 2 ? s.Accepted(rb, 3, -kPpbOne, -1) : s.Accepted(rb, 3, 33333333));
+                                 : s.Accepted(rb, 2, 70000000, r == 1 ? +1 : 0, 250000000));
+    entries.push_back(r < 2 ? s.Accepted(rb, 3, -kPpbOne, -1, -3000000)
+                            : s.Accepted(rb, 3, 33333333, +1, 123456789));
     if (alter) alter(r, &entries);
     scores.push_back(s.Close(r, std::move(entries)));
     Chain(v, &chain, RecordKind::kScores, r, scores.back().Encode());
@@ -375,7 +377,7 @@ TEST_CASE("a ledger of another format version is refused when opened, naming bot
     auto store = LedgerStore::Open(dir / "db", read_only);
     CHECK(store.status().code() == Code::kCorrupt);
     CHECK(store.status().message().find("loconet.ledger.v2") != std::string::npos);
-    CHECK(store.status().message().find("loconet.ledger.v4") != std::string::npos);
+    CHECK(store.status().message().find("loconet.ledger.v5") != std::string::npos);
   }
 }
 
@@ -461,6 +463,29 @@ TEST_CASE("verify finds a tampered score", "[ledger]") {
     CHECK(f.problem.find("miner " + Miner(2).Short() + ": rejected (late) but score_ppb is 5") ==
           0);
     CHECK(f.problem.find("(and 1 more entries)") != std::string::npos);
+  }
+}
+
+TEST_CASE("verify recomputes the work factor of every score", "[ledger]") {
+  Identity v = Validator(1);
+  SECTION("a work value altered after scoring") {
+    RecordFault f = TamperedScoresFault(v, 6, 3, [](uint64_t r, std::vector<ScoreEntry>* e) {
+      if (r == 3) (*e)[0].work_ppb *= 2;  // claims twice the work it was scored for
+    });
+    CHECK(f.problem.find("miner " + Miner(1).Short() + ": score_ppb") == 0);
+    CHECK(f.problem.find("work 91357802, work cap 200000000") != std::string::npos);
+  }
+  SECTION("a score that ignores the work factor") {
+    RecordFault f = TamperedScoresFault(v, 6, 4, [](uint64_t r, std::vector<ScoreEntry>* e) {
+      if (r == 4) (*e)[2].score_ppb = ScorePpb((*e)[2].improvement_ppb, (*e)[2].data_ppb, 50000000);
+    });
+    CHECK(f.problem.find("miner " + Miner(3).Short() + ": score_ppb") == 0);
+  }
+  SECTION("work recorded for a rejected submission") {
+    RecordFault f = TamperedScoresFault(v, 3, 2, [](uint64_t r, std::vector<ScoreEntry>* e) {
+      if (r == 2) (*e)[1].work_ppb = 7;
+    });
+    CHECK(f.problem == "miner " + Miner(2).Short() + ": rejected (late) but work_ppb is 7, not 0");
   }
 }
 

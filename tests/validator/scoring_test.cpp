@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "ledger/score_rules.h"
 
 using namespace loconet;
@@ -70,4 +72,62 @@ TEST_CASE("a silent miner that flooded is recorded rate_limited, not missed", "[
   ledger::ScoresBody b = ScoreRound(o, ScoringRules{}, &standings);
   REQUIRE(b.entries.size() == 1);
   CHECK(b.entries[0].reason == static_cast<uint16_t>(Code::kRateLimited));
+}
+
+TEST_CASE("a round's score carries the work each update shows on its own pages", "[validator]") {
+  ScoringRules rules;
+  rules.work_cap_ppb = 200000000;
+  Standings standings;
+  standings[K(1)] = Standing{0, 1000000000};
+  standings[K(2)] = Standing{0, 1000000000};
+  RoundOutcome o;
+  o.round = 2;
+  // The same held-out improvement; the first miner's own pages gained 0.2 more than random
+  // ones, the second's (a quarter of the work) 0.05 more.
+  Measured full{K(1), 0, 0.02, 0};
+  full.own_gain = 0.25;
+  full.random_gain = 0.05;
+  Measured lazy{K(2), 1, 0.02, 0};
+  lazy.own_gain = 0.10;
+  lazy.random_gain = 0.05;
+  o.measured = {full, lazy};
+  o.eligible = {K(1), K(2)};
+  o.submitted = {K(1), K(2)};
+  ledger::ScoresBody b = ScoreRound(o, rules, &standings);
+  const auto* e1 = Find(b, K(1));
+  const auto* e2 = Find(b, K(2));
+  REQUIRE(e1);
+  REQUIRE(e2);
+  CHECK(e1->work_ppb == 200000000);
+  CHECK(e2->work_ppb == 50000000);
+  CHECK(e1->score_ppb == 20000000);
+  CHECK(e2->score_ppb == 5000000);  // a quarter
+  SECTION("without a work cap both score the same") {
+    ScoringRules off;
+    Standings fresh;
+    fresh[K(1)] = Standing{0, 1000000000};
+    fresh[K(2)] = Standing{0, 1000000000};
+    ledger::ScoresBody b2 = ScoreRound(o, off, &fresh);
+    CHECK(Find(b2, K(1))->score_ppb == Find(b2, K(2))->score_ppb);
+  }
+}
+
+TEST_CASE("the contamination statistic separates evaluation-data training from honest work",
+          "[validator]") {
+  // Honest: held-out pages and unseen training pages gain alike.
+  CHECK(ContaminationZ({0.010, 0.014, 0.008, 0.012}, {0.011, 0.009, 0.013, 0.010}, 1.5) < 1);
+  // Trained on the evaluation data: its held-out gain is far above the unseen pages' gain.
+  const double z = ContaminationZ({0.060, 0.055, 0.070, 0.065}, {0.011, 0.009, 0.013, 0.010}, 1.5);
+  CHECK(z > 10);
+  // The margin scales only a positive random gain: with a negative one it does not matter.
+  CHECK(ContaminationZ({0.02, 0.03}, {-0.5, -0.4}, 100) > 0);
+  CHECK(ContaminationZ({0.02, 0.03}, {0.01, 0.012}, 1) > ContaminationZ({0.02, 0.03}, {0.01, 0.012}, 2));
+  // No statistic without two values a side, or without a held-out gain.
+  CHECK(ContaminationZ({0.5}, {0.0, 0.1}, 1.5) == 0);
+  CHECK(ContaminationZ({0.5, 0.6}, {0.0}, 1.5) == 0);
+  CHECK(ContaminationZ({-0.01, -0.02}, {-0.5, -0.6}, 1.5) == 0);
+  CHECK(ContaminationZ({NAN, 0.1}, {0.0, 0.1}, 1.5) == 0);
+  // Identical batches on each side: an infinite statistic when the difference is positive.
+  CHECK(std::isinf(ContaminationZ({0.05, 0.05}, {0.01, 0.01}, 1.5)));
+  CHECK(ContaminationZ({0.01, 0.01}, {0.01, 0.01}, 1.5) == 0);
 }
