@@ -311,6 +311,28 @@ TEST_CASE("a tokenizer larger than the model's vocabulary is refused", "[trainer
   CHECK(g.status().message().find("different corpora") != std::string::npos);
 }
 
+TEST_CASE("a tokenizer smaller than the model's vocabulary gets only ids it can decode",
+          "[trainer]") {
+  struct Narrow : datasets::ByteTokenizer {
+    uint32_t vocab_size() const override { return 120; }  // ASCII letters and punctuation
+  };
+  GenerateRequest r = Request(TrainedNano().checkpoint, "the cat ");
+  r.sampling.max_tokens = 200;
+  r.sampling.temperature = 3.0;  // flat, so that ids above 120 would be likely without the limit
+  auto g = Generate(r, Narrow());
+  REQUIRE(g.ok());
+  REQUIRE(g->tokens.size() == 200);
+  for (uint32_t id : g->tokens) CHECK(id < 120);
+
+  GPT model = LoadNano();
+  SamplingOptions o;
+  o.vocab_limit = 257;
+  CHECK(SampleTokens(model, Ids("a"), o).status().code() == Code::kInvalidArgument);
+  o.vocab_limit = 120;
+  o.top_k = 121;
+  CHECK(SampleTokens(model, Ids("a"), o).status().code() == Code::kInvalidArgument);
+}
+
 TEST_CASE("an empty prompt is refused", "[trainer]") {
   Status s = GenerateError(Request(TrainedNano().checkpoint, ""));
   CHECK(s.code() == Code::kInvalidArgument);
