@@ -54,10 +54,11 @@ Result<proto::LedgerRecords> FetchRange(sync::DealerClient& client, const Identi
   range->set_author(RawString(author));
   range->set_from_height(from);
   range->set_max_records(o.batch);
-  LOCONET_ASSIGN_OR_RETURN(Bytes env, sync::SealRequest(requester, server_key, &req));
+  LOCONET_ASSIGN_OR_RETURN(Bytes env, sync::SealRequest(requester, server_key, &req, o.network));
   LOCONET_ASSIGN_OR_RETURN(Bytes raw, client.Request(env, o.timeout_ms, o.attempts));
   LOCONET_ASSIGN_OR_RETURN(sync::OpenedEnvelope opened,
-                           sync::OpenEnvelope(raw, sync::kDefaultMaxMessageBytes, sync::kTagReply));
+                           sync::OpenEnvelope(raw, sync::kDefaultMaxMessageBytes, sync::kTagReply,
+                                              o.network));
   if (opened.sender != server_key) {
     return Error(Code::kBadSignature, "ledger reply signed by " + opened.sender.Short() +
                                           ", not by the server key " + server_key.Short());
@@ -122,10 +123,11 @@ namespace {
 // The records of `author` in a `ledger` broadcast, in order; kDecodeError if malformed.
 Result<std::vector<ledger::Record>> BroadcastRecords(const Bytes& payload,
                                                      const PublicKey& server_key,
-                                                     const PublicKey& author) {
+                                                     const PublicKey& author,
+                                                     const sync::NetworkId& network) {
   LOCONET_ASSIGN_OR_RETURN(
       sync::OpenedEnvelope opened,
-      sync::OpenEnvelope(payload, sync::kDefaultMaxMessageBytes, sync::kTagLedger));
+      sync::OpenEnvelope(payload, sync::kDefaultMaxMessageBytes, sync::kTagLedger, network));
   if (opened.sender != server_key) {
     return Error(Code::kBadSignature, "ledger broadcast signed by " + opened.sender.Short());
   }
@@ -176,7 +178,7 @@ Status Follow(sync::DealerClient& client, sync::Subscriber& sub, const Identity&
       }
       continue;
     }
-    auto records = BroadcastRecords(payload, server_key, author);
+    auto records = BroadcastRecords(payload, server_key, author, options.network);
     if (!records.ok() || records->empty()) continue;  // not for us, or not from the validator
     LOCONET_ASSIGN_OR_RETURN(std::optional<ledger::LedgerStore::Head> head, store->HeadOf(author));
     const uint64_t next = head ? head->height + 1 : 0;

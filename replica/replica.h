@@ -13,6 +13,7 @@
 #include "core/keys.h"
 #include "core/status.h"
 #include "ledger/store.h"
+#include "sync/envelope.h"
 #include "sync/messages.pb.h"
 #include "sync/transport.h"
 
@@ -34,6 +35,7 @@ struct SyncOptions {
   int timeout_ms = 5000;  // per request attempt
   int attempts = 3;
   uint32_t batch = kMaxRangeRecords;  // records asked for per request
+  sync::NetworkId network = sync::kDefaultNetworkId;  // the server's network (sync/envelope.h)
 };
 
 struct SyncReport {

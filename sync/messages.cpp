@@ -105,11 +105,12 @@ Status ReplyStatus(const proto::Reply& reply) {
   return Error(code, message);
 }
 
-Result<Bytes> SealRequest(const Identity& sender, const PublicKey& recipient, proto::Request* req) {
+Result<Bytes> SealRequest(const Identity& sender, const PublicKey& recipient, proto::Request* req,
+                          const NetworkId& network) {
   req->set_recipient(RawString(recipient));
   req->set_sent_unix_ms(UnixMillis());
   LOCONET_ASSIGN_OR_RETURN(Bytes body, SerializeProto(*req));
-  return SealEnvelope(sender, kTagRequest, body);
+  return SealEnvelope(sender, kTagRequest, body, network);
 }
 
 }  // namespace loconet::sync

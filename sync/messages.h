@@ -13,6 +13,7 @@
 #include "core/bytes.h"
 #include "core/keys.h"
 #include "core/status.h"
+#include "sync/envelope.h"
 #include "sync/messages.pb.h"
 
 namespace loconet::sync {
@@ -45,7 +46,8 @@ proto::Reply MakeReply(const Status& status, uint64_t round);
 Status ReplyStatus(const proto::Reply& reply);
 
 // A request envelope bound to `recipient` and stamped with the sender's clock: sets
-// req->recipient and req->sent_unix_ms, serializes and signs under kTagRequest.
-Result<Bytes> SealRequest(const Identity& sender, const PublicKey& recipient, proto::Request* req);
+// req->recipient and req->sent_unix_ms, serializes and signs under kTagRequest for `network`.
+Result<Bytes> SealRequest(const Identity& sender, const PublicKey& recipient, proto::Request* req,
+                          const NetworkId& network = kDefaultNetworkId);
 
 }  // namespace loconet::sync

@@ -6,9 +6,12 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "core/hash.h"
 #include "core/status.h"
 #include "validator/config.h"
 
@@ -24,6 +27,16 @@ class ValidatorNode {
   // The endpoints actually bound (port 0 in the config resolves to a free port).
   std::string router_endpoint() const;
   std::string pub_endpoint() const;
+
+  // The network this node is on and its place in it, fixed at Create.
+  struct NetworkRole {
+    Hash256 network_id;  // sync::kDefaultNetworkId without a network file
+    // This validator's position in the genesis lead order; nullopt for a key the network file
+    // does not list (an observer). Without a network file the validator is alone: 0.
+    std::optional<size_t> lead_index;
+    bool observer() const { return !lead_index.has_value(); }
+  };
+  const NetworkRole& network_role() const;
 
   struct Impl;
 

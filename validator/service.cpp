@@ -41,7 +41,7 @@ Bytes Service::Reply(Code code, const std::string& message, const std::string& p
     s_.round->rejection_counts[CodeName(code)]++;
     s_.metrics->CountRejection(code);
   }
-  return sync::SealEnvelope(*s_.id, sync::kTagReply, ToBytes(r.SerializeAsString()));
+  return sync::SealEnvelope(*s_.id, sync::kTagReply, ToBytes(r.SerializeAsString()), s_.network);
 }
 
 Bytes Service::Reject(const PublicKey* miner, Code code, const std::string& message) {
@@ -91,7 +91,7 @@ Bytes Service::Dispatch(const Bytes& request, const sync::Peer& peer) {
                      " messages per second on this connection");
   }
   auto env = sync::OpenEnvelope(request.data(), request.size(), s_.cfg->max_request_bytes,
-                                sync::kTagRequest);
+                                sync::kTagRequest, s_.network);
   if (!env.ok()) return Reply(env.status().code(), env.status().message());
   const PublicKey& sender = env->sender;
   proto::Request req;

@@ -46,6 +46,7 @@ struct ServiceState {
   const ValidatorMetrics* metrics = nullptr;
   JoinedRounds* joined = nullptr;        // the round each registered miner joined in
   const Standings* standings = nullptr;  // EMA scores, to choose whose slot a newcomer takes
+  sync::NetworkId network = sync::kDefaultNetworkId;  // requests and replies are of this network
 };
 
 class Service {
