@@ -12,6 +12,7 @@
 #include "core/hash.h"
 #include "core/keys.h"
 #include "ledger/store.h"
+#include "sync/envelope.h"
 #include "sync/messages.pb.h"
 #include "sync/transport.h"
 #include "validator/commit.h"
