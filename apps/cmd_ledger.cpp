@@ -15,6 +15,7 @@
 #include "ledger/leaderboard.h"
 #include "ledger/store.h"
 #include "ledger/verify.h"
+#include "network/network_file.h"
 #include "replica/replica.h"
 #include "sync/transport.h"
 
@@ -195,7 +196,7 @@ void RegisterLedgerSync(CLI::App* ledger_cmd, int* exit_code) {
   auto* cmd = ledger_cmd->add_subcommand(
       "sync", "Copy a validator's chain into a local ledger, verifying every record");
   struct Args {
-    std::string db, endpoint, key, pub;
+    std::string db, endpoint, key, pub, network;
     bool no_curve = false, follow = false;
     int timeout_ms = 5000;
   };
@@ -206,6 +207,8 @@ void RegisterLedgerSync(CLI::App* ledger_cmd, int* exit_code) {
   cmd->add_option("--validator-key", a->key, "The validator's public key (64 hex characters)")
       ->required();
   cmd->add_flag("--no-curve", a->no_curve, "The validator runs with curve = false");
+  cmd->add_option("--network", a->network,
+                  "The validator's network file (default: the default network)");
   cmd->add_flag("--follow", a->follow,
                 "Keep following: append each round's records as the validator publishes them, "
                 "until Ctrl-C");
@@ -234,6 +237,14 @@ void RegisterLedgerSync(CLI::App* ledger_cmd, int* exit_code) {
     }
     replica::SyncOptions o;
     o.timeout_ms = a->timeout_ms;
+    if (!a->network.empty()) {
+      auto genesis = network::LoadNetworkFile(a->network);
+      if (!genesis.ok()) {
+        *exit_code = Fail("ledger sync", genesis.status());
+        return;
+      }
+      o.network = network::NetworkId(*genesis);
+    }
     // Reading needs no registration: requests are signed with a throwaway key.
     const Identity reader = Identity::Generate();
     if (a->follow) {

@@ -16,5 +16,6 @@ void RegisterLedger(CLI::App& app, int* exit_code);
 void RegisterLeaderboard(CLI::App& app, int* exit_code);
 void RegisterDashboard(CLI::App& app, int* exit_code);
 void RegisterConsensus(CLI::App& app, int* exit_code);
+void RegisterNetwork(CLI::App& app, int* exit_code);
 
 }  // namespace loconet::apps

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   loconet::apps::RegisterLeaderboard(app, &exit_code);
   loconet::apps::RegisterDashboard(app, &exit_code);
   loconet::apps::RegisterConsensus(app, &exit_code);
+  loconet::apps::RegisterNetwork(app, &exit_code);
   app.parse_complete_callback([&] {
     loconet::Status s = loconet::InitLogging(log_level);
     if (!s.ok()) {

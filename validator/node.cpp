@@ -96,6 +96,16 @@ struct ValidatorNode::Impl {
     LOCONET_ASSIGN_OR_RETURN(network::Genesis genesis, network::LoadNetworkFile(cfg.network_file));
     role.network_id = network::NetworkId(genesis);
     role.lead_index = network::LeadIndex(genesis, id.public_key());
+    // The network file is every node's word on rewards: it replaces [rewards] of the config.
+    if (cfg.epoch_rounds != genesis.params.epoch_rounds ||
+        cfg.emission != genesis.params.emission) {
+      spdlog::info("network: epoch_rounds {} and emission {} from the network file replace the "
+                   "config's {} and {}",
+                   genesis.params.epoch_rounds, genesis.params.emission, cfg.epoch_rounds,
+                   cfg.emission);
+    }
+    cfg.epoch_rounds = genesis.params.epoch_rounds;
+    cfg.emission = genesis.params.emission;
     if (role.lead_index) {
       spdlog::info("network {} ({}): validator {} of {} in the lead order, stake {}",
                    role.network_id.Hex(), genesis.name, *role.lead_index,
