@@ -1,0 +1,126 @@
+// A validator given a network file: its role (lead index or observer), and requests and replies
+// signed for the network's id, those of another network refused.
+#include <catch2/catch.hpp>
+
+#include "network/network_file.h"
+#include "tests/validator/fixture.h"
+
+using namespace loconet;
+using namespace loconet::testing;
+
+namespace {
+
+// A network file in `dir` listing Key(31) then Key(32), signed by both.
+std::string WriteNetwork(const TempDir& dir, bool sign_all = true) {
+  network::Genesis g;
+  g.name = "validator-test";
+  g.params.epoch_rounds = 7;
+  g.params.emission = 4242;
+  g.validators.push_back({Key(31).public_key(), 10, std::nullopt});
+  g.validators.push_back({Key(32).public_key(), 20, std::nullopt});
+  REQUIRE(network::Sign(&g, Key(31)).ok());
+  if (sign_all) REQUIRE(network::Sign(&g, Key(32)).ok());
+  const std::string path = dir / "network.toml";
+  REQUIRE(network::WriteNetworkFile(path, g).ok());
+  return path;
+}
+
+Hash256 IdOf(const std::string& path) {
+  auto g = network::ReadNetworkFile(path);
+  REQUIRE(g.ok());
+  return network::NetworkId(*g);
+}
+
+// Sends `raw` and opens the reply under `network`.
+Result<sync::OpenedEnvelope> Exchange(Client& c, const Bytes& raw, const sync::NetworkId& network) {
+  auto r = c.dealer->Request(raw, 20000, 1);
+  REQUIRE(r.ok());
+  return sync::OpenEnvelope(r->data(), r->size(), 1u << 30, sync::kTagReply, network);
+}
+
+}  // namespace
+
+TEST_CASE("a validator listed in the network file knows its lead index and the network id",
+          "[validator]") {
+  TempDir dir;
+  const std::string net = WriteNetwork(dir);
+  RunningValidator v(
+      dir, [&](ValidatorConfig* c) { c->network_file = net; }, 32);
+  const auto& role = v.node->network_role();
+  CHECK(role.network_id == IdOf(net));
+  CHECK(role.lead_index == std::optional<size_t>(1));
+  CHECK_FALSE(role.observer());
+}
+
+TEST_CASE("a validator whose key the network file does not list is an observer", "[validator]") {
+  TempDir dir;
+  const std::string net = WriteNetwork(dir);
+  RunningValidator v(
+      dir, [&](ValidatorConfig* c) { c->network_file = net; }, 33);
+  CHECK(v.node->network_role().observer());
+  CHECK(v.node->network_role().network_id == IdOf(net));
+}
+
+TEST_CASE("without a network file a validator is on the default network, alone", "[validator]") {
+  TempDir dir;
+  RunningValidator v(dir);
+  CHECK(v.node->network_role().network_id == sync::kDefaultNetworkId);
+  CHECK(v.node->network_role().lead_index == std::optional<size_t>(0));
+}
+
+TEST_CASE("a validator refuses a network file without every signature", "[validator]") {
+  TempDir dir;
+  REQUIRE(WriteSyntheticCorpus(dir.path()));
+  ValidatorConfig cfg = NanoValidator(dir);
+  cfg.network_file = WriteNetwork(dir, /*sign_all=*/false);
+  REQUIRE(Key(31).Save(cfg.key_file).ok());
+  auto created = ValidatorNode::Create(cfg);
+  REQUIRE_FALSE(created.ok());
+  CHECK(created.status().code() == Code::kBadSignature);
+  CHECK_THAT(created.status().message(), Catch::Contains("has not signed"));
+}
+
+TEST_CASE("a validator answers its network's requests and refuses another network's",
+          "[validator]") {
+  TempDir dir;
+  const std::string net = WriteNetwork(dir);
+  const Hash256 id = IdOf(net);
+  RunningValidator v(
+      dir, [&](ValidatorConfig* c) { c->network_file = net; }, 31);
+  Client c = v.Connect();
+  const Identity miner = Key(40);
+  proto::Request get;
+  get.mutable_get_terms();
+
+  // Signed for the validator's network: answered, and the reply is signed for it too.
+  proto::Request mine = get;
+  auto sealed = sync::SealRequest(miner, v.id.public_key(), &mine, id);
+  REQUIRE(sealed.ok());
+  auto reply = Exchange(c, *sealed, id);
+  INFO(reply.status().ToString());
+  REQUIRE(reply.ok());
+  proto::Reply r;
+  REQUIRE(r.ParseFromArray(reply->body.data(), static_cast<int>(reply->body.size())));
+  CHECK(r.accepted());
+
+  // The reply is not valid on the default network.
+  auto again = sync::SealRequest(miner, v.id.public_key(), &mine, id);
+  REQUIRE(again.ok());
+  auto as_default = Exchange(c, *again, sync::kDefaultNetworkId);
+  REQUIRE_FALSE(as_default.ok());
+  CHECK(as_default.status().code() == Code::kBadSignature);
+
+  // Signed for the default network: refused with the reason.
+  proto::Request theirs = get;
+  auto other = sync::SealRequest(miner, v.id.public_key(), &theirs);
+  REQUIRE(other.ok());
+  auto refused = Exchange(c, *other, id);
+  REQUIRE(refused.ok());
+  proto::Reply rr;
+  REQUIRE(rr.ParseFromArray(refused->body.data(), static_cast<int>(refused->body.size())));
+  CHECK_FALSE(rr.accepted());
+  CHECK(rr.reason() == static_cast<uint32_t>(Code::kBadSignature));
+  CHECK_THAT(rr.message(),
+             Catch::Contains("signed for network default") &&
+                 Catch::Contains("this node is on network " + id.Hex().substr(0, 16)));
+}
