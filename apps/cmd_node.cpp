@@ -82,7 +82,8 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
   d->add_option("--adversaries", o->adversaries,
                 "Extra miners, one per attack (comma-separated): zero, noise, sign_flip, scale100, "
                 "scale1e6, nan, copy, copy_noise, replay, unassigned, stale_base, future_round, "
-                "wrong_codec, oversized, malformed, flood, lazy")
+                "wrong_codec, oversized, malformed, flood, lazy, heldout_mix, heldout_only, "
+                "sybil (two miners: one training run under two keys), sybil_twin")
       ->delimiter(',');
   d->add_option("--dashboard", o->dashboard,
                 "Serve the live web dashboard on host:port while the network runs "

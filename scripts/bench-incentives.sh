@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # `make bench-incentives`: the incentive benchmark. Runs devnets of the micro model and prints
 # the rewards by group of miners (`loconet devnet --report`): identical honest miners (how evenly
-# equals are paid) and honest miners beside attackers (what each attack earns). About 20 minutes
+# equals are paid) and honest miners beside attackers (what each attack earns). About 45 minutes
 # on 2 cores; the tables go to BUILD_DIR/bench-incentives.md (copy them into docs/incentives.md).
-# Usage: scripts/bench-incentives.sh BUILD_DIR [ROUNDS]
+# Usage: scripts/bench-incentives.sh BUILD_DIR [ROUNDS] [ATTACK_ROUNDS]
 set -euo pipefail
 build=${1:-build}
 rounds=${2:-20}
+attack_rounds=${3:-15}  # nine miners on two cores: about two minutes a round
 bin="$build/apps/loconet"
 out="$build/bench-incentives.md"
 "$bin" data prepare --out data/corpus --cache data/cache > /dev/null
-run() {  # name, extra devnet arguments...
-  local name=$1
-  shift
+run() {  # name, rounds, extra devnet arguments...
+  local name=$1 n=$2
+  shift 2
   echo "## $name"
   echo
   echo '```'
-  "$bin" devnet --rounds "$rounds" --local-steps 30 --batch 8 --model configs/models/micro.toml \
+  "$bin" devnet --rounds "$n" --local-steps 30 --batch 8 --model configs/models/micro.toml \
     --data data/corpus --dir "runs/bench-incentives/$name" \
     --report "runs/bench-incentives/$name.json" "$@" | sed -n '/^rewards by group/,$p'
   echo '```'
@@ -27,9 +28,11 @@ run() {  # name, extra devnet arguments...
   echo
   echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
-  echo "- micro model, $rounds rounds of 30 local steps, batch 8, int8 codec, epochs of 5 rounds"
+  echo "- micro model, rounds of 30 local steps, batch 8, int8 codec, epochs of 5 rounds:"
+  echo "  $rounds rounds for the equals, $attack_rounds for the attacks"
   echo
-  run equals --miners 4
-  run attacks --miners 3 --adversaries lazy,copy_noise
+  run equals "$rounds" --miners 4
+  run attacks "$attack_rounds" --miners 3 \
+    --adversaries lazy,copy_noise,heldout_mix,heldout_only,sybil
 } | tee "$out"
 echo "written to $out"

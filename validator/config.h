@@ -41,7 +41,7 @@ struct ValidatorConfig {
   sync::CodecSpec codec;
   // Evaluation and aggregation.
   double eval_lr = 1.0;  // theta' = theta - eval_lr * decoded update
-  uint32_t eval_batches = 4;
+  uint32_t eval_batches = 32;
   double outer_lr = 0.7, outer_momentum = 0.9;
   // Score.
   double ema_alpha = 0.3;
@@ -54,8 +54,8 @@ struct ValidatorConfig {
   double data_alpha = 0.3;              // EMA weight of the own-vs-random data verdict
   double data_z = 2;                    // standard errors the data check must clear for a verdict
   double data_margin = 1.25;            // own-page gain must exceed this x the random-page gain
-  uint32_t data_pages = 4;              // pages sampled for each side of the data check
-  uint32_t data_batches = 4;            // batches evaluated for each side
+  uint32_t data_pages = 8;              // pages sampled for each side of the data check
+  uint32_t data_batches = 8;            // batches evaluated for each side
   double work_cap = 0.2;                // own-page excess gain that earns the full work factor;
                                         // 0: no work factor
   double contamination_z = 3;           // standard errors by which held-out gain above random
