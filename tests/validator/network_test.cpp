@@ -2,6 +2,7 @@
 // signed for the network's id, those of another network refused.
 #include <catch2/catch.hpp>
 
+#include "miner/miner.h"
 #include "network/network_file.h"
 #include "tests/validator/fixture.h"
 
@@ -29,6 +30,22 @@ Hash256 IdOf(const std::string& path) {
   auto g = network::ReadNetworkFile(path);
   REQUIRE(g.ok());
   return network::NetworkId(*g);
+}
+
+// A miner of the validator `v`, on the network file `network` (empty: the default network).
+MinerConfig MinerOf(const TempDir& dir, const RunningValidator& v, const std::string& network) {
+  MinerConfig m;
+  m.key_file = dir / "miner.key";
+  if (!std::filesystem::exists(m.key_file)) REQUIRE(Identity::Generate().Save(m.key_file).ok());
+  m.validator_router = v.node->router_endpoint();
+  m.validator_pub = v.node->pub_endpoint();
+  m.validator_key = v.id.public_key();
+  m.data_dir = dir.path();
+  m.model = v.cfg.model;
+  m.request_timeout_ms = 5000;
+  m.rounds = 1;
+  m.network_file = network;
+  return m;
 }
 
 // Sends `raw` and opens the reply under `network`.
@@ -123,4 +140,29 @@ TEST_CASE("a validator answers its network's requests and refuses another networ
   CHECK_THAT(rr.message(),
              Catch::Contains("signed for network default") &&
                  Catch::Contains("this node is on network " + id.Hex().substr(0, 16)));
+}
+
+TEST_CASE("a miner on the validator's network trains a round with it", "[validator][net]") {
+  TempDir dir;
+  const std::string net = WriteNetwork(dir);
+  RunningValidator v(
+      dir, [&](ValidatorConfig* c) { c->network_file = net; }, 31);
+  std::atomic<bool> stop{false};
+  Status s = RunMiner(MinerOf(dir, v, net), stop);
+  INFO(s.ToString());
+  CHECK(s.ok());
+  CHECK(v.Join().ok());  // the validator's one round closed
+}
+
+TEST_CASE("a miner without the validator's network file is refused, with the reason",
+          "[validator][net]") {
+  TempDir dir;
+  const std::string net = WriteNetwork(dir);
+  RunningValidator v(
+      dir, [&](ValidatorConfig* c) { c->network_file = net; }, 31);
+  std::atomic<bool> stop{false};
+  Status s = RunMiner(MinerOf(dir, v, ""), stop);
+  CHECK(s.code() == Code::kBadSignature);
+  CHECK_THAT(s.message(), Catch::Contains("signed for network " + IdOf(net).Hex().substr(0, 16)) &&
+                              Catch::Contains("this node is on network default"));
 }
