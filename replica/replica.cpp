@@ -56,9 +56,9 @@ Result<proto::LedgerRecords> FetchRange(sync::DealerClient& client, const Identi
   range->set_max_records(o.batch);
   LOCONET_ASSIGN_OR_RETURN(Bytes env, sync::SealRequest(requester, server_key, &req, o.network));
   LOCONET_ASSIGN_OR_RETURN(Bytes raw, client.Request(env, o.timeout_ms, o.attempts));
-  LOCONET_ASSIGN_OR_RETURN(sync::OpenedEnvelope opened,
-                           sync::OpenEnvelope(raw, sync::kDefaultMaxMessageBytes, sync::kTagReply,
-                                              o.network));
+  LOCONET_ASSIGN_OR_RETURN(
+      sync::OpenedEnvelope opened,
+      sync::OpenEnvelope(raw, sync::kDefaultMaxMessageBytes, sync::kTagReply, o.network));
   if (opened.sender != server_key) {
     return Error(Code::kBadSignature, "ledger reply signed by " + opened.sender.Short() +
                                           ", not by the server key " + server_key.Short());

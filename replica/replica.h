@@ -34,7 +34,7 @@ Result<proto::LedgerRecords> ServeRange(const ledger::LedgerStore& store,
 struct SyncOptions {
   int timeout_ms = 5000;  // per request attempt
   int attempts = 3;
-  uint32_t batch = kMaxRangeRecords;  // records asked for per request
+  uint32_t batch = kMaxRangeRecords;                  // records asked for per request
   sync::NetworkId network = sync::kDefaultNetworkId;  // the server's network (sync/envelope.h)
 };
 
