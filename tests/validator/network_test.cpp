@@ -4,6 +4,7 @@
 
 #include "miner/miner.h"
 #include "network/network_file.h"
+#include "replica/replica.h"
 #include "tests/validator/fixture.h"
 
 using namespace loconet;
@@ -165,4 +166,35 @@ TEST_CASE("a miner without the validator's network file is refused, with the rea
   CHECK(s.code() == Code::kBadSignature);
   CHECK_THAT(s.message(), Catch::Contains("signed for network " + IdOf(net).Hex().substr(0, 16)) &&
                               Catch::Contains("this node is on network default"));
+}
+
+TEST_CASE("a ledger copy of a validator on a network needs the network's id", "[validator][net]") {
+  TempDir dir;
+  const std::string net = WriteNetwork(dir);
+  const Hash256 id = IdOf(net);
+  RunningValidator v(
+      dir, [&](ValidatorConfig* c) { c->network_file = net; }, 31);
+  Client c = v.Connect();
+  proto::Request reg;
+  reg.mutable_register_()->set_name("m");
+  auto sealed = sync::SealRequest(Key(41), v.id.public_key(), &reg, id);
+  REQUIRE(sealed.ok());
+  REQUIRE(Exchange(c, *sealed, id).ok());  // a registration record to copy
+
+  auto copy = ledger::LedgerStore::Open(dir / "copy");
+  REQUIRE(copy.ok());
+  const Identity reader = Identity::Generate();
+  replica::SyncOptions on_default;
+  auto refused = replica::SyncFrom(*c.dealer, reader, v.id.public_key(), v.id.public_key(),
+                                   copy->get(), on_default);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == Code::kBadSignature);
+
+  replica::SyncOptions on_network;
+  on_network.network = id;
+  auto copied = replica::SyncFrom(*c.dealer, reader, v.id.public_key(), v.id.public_key(),
+                                  copy->get(), on_network);
+  INFO(copied.status().ToString());
+  REQUIRE(copied.ok());
+  CHECK(copied->appended >= 1);
 }
