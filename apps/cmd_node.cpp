@@ -74,7 +74,8 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
   d->add_option("--dir", o->dir, "Working folder (wiped first)");
   d->add_option("--local-steps", o->local_steps, "Inner steps H per round");
   d->add_option("--batch", o->batch, "Sequences per inner step");
-  d->add_option("--pages-per-miner", o->pages_per_miner, "Pages assigned per miner and round");
+  d->add_option("--pages-per-miner", o->pages_per_miner,
+                "Pages assigned per miner and round (0: enough that no window is read twice)");
   d->add_option("--round-seconds", o->round_seconds, "Round deadline");
   d->add_option("--codec", o->codec, "Codec of the submissions")
       ->check(CLI::IsMember({"fp32", "int8", "topk"}));
@@ -83,7 +84,7 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
                 "Extra miners, one per attack (comma-separated): zero, noise, sign_flip, scale100, "
                 "scale1e6, nan, copy, copy_noise, replay, unassigned, stale_base, future_round, "
                 "wrong_codec, oversized, malformed, flood, lazy, heldout_mix, heldout_only, "
-                "sybil (two miners: one training run under two keys), sybil_twin")
+                "sybil (two miners: one training run under two keys), sybil_twin, work50, work75")
       ->delimiter(',');
   d->add_option("--dashboard", o->dashboard,
                 "Serve the live web dashboard on host:port while the network runs "

@@ -24,7 +24,7 @@ struct DevnetOptions {
   std::string binary;  // the loconet executable; empty: this process's own
   uint32_t local_steps = 20;
   uint32_t batch = 8;
-  uint32_t pages_per_miner = 16;
+  uint32_t pages_per_miner = 0;  // 0: the validator's default, no window read twice a round
   double round_seconds = 120;
   std::string codec = "int8";
   double lr = 3e-3;

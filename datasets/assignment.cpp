@@ -91,4 +91,14 @@ std::vector<uint64_t> SampleUnassignedPages(const Hash256& seed,
   return free;
 }
 
+uint32_t PagesToCover(uint32_t steps, uint32_t batch, uint32_t context, uint32_t page_tokens,
+                      uint64_t num_pages) {
+  const uint64_t per_page =
+      context == 0 || page_tokens <= context ? 1 : (static_cast<uint64_t>(page_tokens) - 1) / context;
+  const uint64_t windows = static_cast<uint64_t>(steps) * batch;
+  uint64_t pages = (windows + per_page - 1) / per_page;
+  pages = std::max<uint64_t>(1, std::min<uint64_t>(pages, num_pages));
+  return static_cast<uint32_t>(std::min<uint64_t>(pages, UINT32_MAX));
+}
+
 }  // namespace loconet::datasets

@@ -45,4 +45,12 @@ std::vector<uint64_t> SampleUnassignedPages(const Hash256& seed,
                                             const std::vector<uint64_t>& assigned,
                                             uint64_t num_pages, uint32_t count);
 
+// The pages a miner needs so that a round of `steps` inner steps of `batch` windows of
+// `context` + 1 tokens reads no window twice: ceil(steps * batch / windows per page), with
+// (page_tokens - 1) / context windows per page (datasets/loader.h), at least 1 and at most
+// num_pages. Fewer pages make every page repeat within the round, and the update then fits them
+// instead of the language (docs/benchmarks.md, docs/incentives.md "The work factor").
+uint32_t PagesToCover(uint32_t steps, uint32_t batch, uint32_t context, uint32_t page_tokens,
+                      uint64_t num_pages);
+
 }  // namespace loconet::datasets

@@ -18,7 +18,7 @@ const char* const kAdversaries[] = {
     "zero",        "noise",      "sign_flip", "scale100",   "scale1e6",   "nan",
     "copy",        "copy_noise", "replay",    "unassigned", "stale_base", "future_round",
     "wrong_codec", "oversized",  "malformed", "flood",      "lazy",       "heldout_mix",
-    "heldout_only", "sybil",     "sybil_twin", nullptr};
+    "heldout_only", "sybil",     "sybil_twin", "work50",     "work75",     nullptr};
 
 bool IsAdversary(const std::string& name) {
   for (int i = 0; kAdversaries[i]; ++i) {
@@ -92,9 +92,12 @@ class Attack : public Behaviour {
     return Status::Ok();
   }
 
-  // Does a quarter of the work and claims all of it.
+  // Does a quarter ("lazy"), half or three quarters of the work and claims all of it.
   uint32_t StepsToTrain(uint32_t local_steps) override {
-    return name_ == "lazy" ? std::max<uint32_t>(1, local_steps / 4) : local_steps;
+    if (name_ == "lazy") return std::max<uint32_t>(1, local_steps / 4);
+    if (name_ == "work50") return std::max<uint32_t>(1, local_steps / 2);
+    if (name_ == "work75") return std::max<uint32_t>(1, local_steps * 3 / 4);
+    return local_steps;
   }
 
   void ChangeDelta(std::vector<torch::Tensor>* delta) override {

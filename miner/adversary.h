@@ -24,7 +24,8 @@ namespace loconet {
 
 // The attacks `miner.adversary` can name: zero, noise, sign_flip, scale100, scale1e6, nan, copy,
 // copy_noise, replay, unassigned, stale_base, future_round, wrong_codec, oversized, malformed,
-// flood, lazy, heldout_mix, heldout_only, sybil, sybil_twin. The list ends with nullptr.
+// flood, lazy, heldout_mix, heldout_only, sybil, sybil_twin, work50, work75. The list ends with
+// nullptr.
 extern const char* const kAdversaries[];
 bool IsAdversary(const std::string& name);
 

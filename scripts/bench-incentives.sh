@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench-incentives`: the incentive benchmark. Runs devnets of the micro model and prints
 # the rewards by group of miners (`loconet devnet --report`): identical honest miners (how evenly
-# equals are paid) and honest miners beside attackers (what each attack earns). About 45 minutes
+# equals are paid), honest miners beside attackers (what each attack earns) and miners doing
+# a quarter to all of the work (rewards should follow it). About 55 minutes
 # on 2 cores; the tables go to BUILD_DIR/bench-incentives.md (copy them into docs/incentives.md).
 # Usage: scripts/bench-incentives.sh BUILD_DIR [ROUNDS] [ATTACK_ROUNDS]
 set -euo pipefail
@@ -34,5 +35,7 @@ run() {  # name, rounds, extra devnet arguments...
   run equals "$rounds" --miners 4
   run attacks "$attack_rounds" --miners 3 \
     --adversaries lazy,copy_noise,heldout_mix,heldout_only,sybil
+  # A spread of work: a quarter, half, three quarters and all of the round's steps.
+  run work "$attack_rounds" --miners 1 --adversaries lazy,work50,work75
 } | tee "$out"
 echo "written to $out"

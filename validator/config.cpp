@@ -33,7 +33,7 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.round_seconds = c.Real("round.seconds", 60, 0.1, 86400);
   v.local_steps = static_cast<uint32_t>(c.Int("round.local_steps", 50, 1, 1000000));
   v.batch = static_cast<uint32_t>(c.Int("round.batch", 16, 1, 4096));
-  v.pages_per_miner = static_cast<uint32_t>(c.Int("round.pages_per_miner", 16, 1, 1 << 30));
+  v.pages_per_miner = static_cast<uint32_t>(c.Int("round.pages_per_miner", 0, 0, 1 << 30));
   v.codec.name = c.Str("round.codec", std::string("int8"), {"fp32", "int8", "topk"});
   v.codec.chunk = static_cast<uint32_t>(c.Int("round.codec_chunk", 4096, 16, 1 << 24));
   v.codec.bits =
@@ -52,10 +52,10 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.data_alpha = c.Real("score.data_alpha", 0.3, 0.0, 1.0);
   v.data_z = c.Real("score.data_z", 2.0, 0.0, 100.0);
   v.data_margin = c.Real("score.data_margin", 1.25, 1.0, 100.0);
-  v.data_pages = static_cast<uint32_t>(c.Int("score.data_pages", 8, 1, 1024));
+  v.data_pages = static_cast<uint32_t>(c.Int("score.data_pages", 16, 1, 1024));
   v.data_batches = static_cast<uint32_t>(c.Int("score.data_batches", 8, 1, 1024));
   v.work_cap = c.Real("score.work_cap", 0.2, 0.0, 1.0);
-  v.contamination_z = c.Real("score.contamination_z", 3.0, 0.0, 100.0);
+  v.contamination_z = c.Real("score.contamination_z", 0.0, 0.0, 100.0);
   v.contamination_margin = c.Real("score.contamination_margin", 1.5, 1.0, 100.0);
   v.max_messages_per_second = c.Real("validator.max_messages_per_second", 20, 0.1, 1e9);
   v.max_connection_messages_per_second =

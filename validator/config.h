@@ -37,7 +37,8 @@ struct ValidatorConfig {
   double round_seconds = 60;  // deadline after the announcement
   uint32_t local_steps = 50;  // H
   uint32_t batch = 16;
-  uint32_t pages_per_miner = 16;
+  uint32_t pages_per_miner = 0;  // 0: enough that a round reads no window twice
+                                 // (datasets::PagesToCover), set at start
   sync::CodecSpec codec;
   // Evaluation and aggregation.
   double eval_lr = 1.0;  // theta' = theta - eval_lr * decoded update
@@ -54,12 +55,14 @@ struct ValidatorConfig {
   double data_alpha = 0.3;              // EMA weight of the own-vs-random data verdict
   double data_z = 2;                    // standard errors the data check must clear for a verdict
   double data_margin = 1.25;            // own-page gain must exceed this x the random-page gain
-  uint32_t data_pages = 8;              // pages sampled for each side of the data check
+  uint32_t data_pages = 16;             // pages sampled for each side of the data check
   uint32_t data_batches = 8;            // batches evaluated for each side
   double work_cap = 0.2;                // own-page excess gain that earns the full work factor;
                                         // 0: no work factor
-  double contamination_z = 3;           // standard errors by which held-out gain above random
-                                        // pages' gain means contaminated; 0: no check
+  double contamination_z = 0;           // standard errors by which held-out gain above random
+                                        // pages' gain means contaminated; 0: no check (the
+                                        // default: measured, it does not separate, see
+                                        // docs/incentives.md)
   double contamination_margin = 1.5;    // ... above this x the random-page gain
   double max_messages_per_second = 20;  // per key; more are answered rate_limited
   double max_connection_messages_per_second = 40;  // per connection, checked before signatures

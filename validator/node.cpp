@@ -16,6 +16,7 @@
 #include "core/hash.h"
 #include "core/keys.h"
 #include "core/log.h"
+#include "datasets/assignment.h"
 #include "datasets/loader.h"
 #include "datasets/shard.h"
 #include "ledger/bodies.h"
@@ -489,6 +490,13 @@ struct ValidatorNode::Impl {
     train.emplace(std::move(train_shard));
     heldout.emplace(std::move(heldout_shard));
     if (cfg.model.vocab_size == 0) cfg.model.vocab_size = train->vocab_size();
+    if (cfg.pages_per_miner == 0) {
+      cfg.pages_per_miner = datasets::PagesToCover(
+          cfg.local_steps, cfg.batch, static_cast<uint32_t>(cfg.model.context),
+          train->page_tokens(), train->num_pages());
+      spdlog::info("{} pages per miner and round: {} steps of {} windows read each window once",
+                   cfg.pages_per_miner, cfg.local_steps, cfg.batch);
+    }
     if (train->vocab_size() > cfg.model.vocab_size) {
       return Error(Code::kInvalidArgument, "the shards' vocabulary exceeds the model's");
     }

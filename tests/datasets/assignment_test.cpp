@@ -108,3 +108,16 @@ TEST_CASE("unassigned samples avoid the assigned pages and are deterministic", "
   // Only 400 pages are free.
   CheckWellFormed(SampleUnassignedPages(RoundSeed(99), assigned, 500, 1000), 500, 400);
 }
+
+TEST_CASE("a round's assignment covers every window it reads once", "[datasets]") {
+  // micro: context 128, pages of 1024 tokens hold 7 windows; 30 steps of 8 read 240 windows.
+  CHECK(datasets::PagesToCover(30, 8, 128, 1024, 2559) == 35);
+  CHECK(datasets::PagesToCover(50, 16, 128, 1024, 2559) == 115);
+  CHECK(datasets::PagesToCover(7, 1, 128, 1024, 2559) == 1);   // exactly one page
+  CHECK(datasets::PagesToCover(8, 1, 128, 1024, 2559) == 2);   // one window more
+  CHECK(datasets::PagesToCover(30, 8, 128, 1024, 20) == 20);   // at most every page
+  CHECK(datasets::PagesToCover(0, 8, 128, 1024, 20) == 1);     // at least one
+  CHECK(datasets::PagesToCover(10, 2, 0, 1024, 100) == 20);    // degenerate: one window a page
+  CHECK(datasets::PagesToCover(10, 2, 512, 256, 100) == 20);   // a page shorter than a window
+  CHECK(datasets::PagesToCover(UINT32_MAX, UINT32_MAX, 1, 2, UINT64_MAX) == UINT32_MAX);
+}
