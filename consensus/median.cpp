@@ -2,8 +2,6 @@
 
 namespace loconet::consensus {
 
-namespace {
-
 I32F32 Sum(const Vec& v) {
   I32F32 s;
   for (I32F32 x : v) s = s.SaturatingAdd(x);
@@ -15,6 +13,8 @@ void Normalize(Vec& v) {
   if (s == I32F32::Zero()) return;
   for (I32F32& x : v) x = x.SafeDiv(s);
 }
+
+namespace {
 
 I32F32 At(const Vec& v, size_t i) { return i < v.size() ? v[i] : I32F32::Zero(); }
 

@@ -12,6 +12,12 @@ namespace loconet::consensus {
 using Vec = std::vector<I32F32>;
 using Mat = std::vector<Vec>;
 
+// The saturating sum of v, in order.
+I32F32 Sum(const Vec& v);
+// subtensor's `inplace_normalize`: each entry divided by the sum (SafeDiv); unchanged if the sum
+// is 0.
+void Normalize(Vec& v);
+
 // subtensor's `weighted_median`: the score at which the stake below it first exceeds
 // `minority`, searched over `partition` (indices into stake and score) that covers the stake
 // segment [lo, hi]. Returns 0 for an empty partition or mismatched lengths.

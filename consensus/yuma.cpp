@@ -14,18 +14,6 @@ constexpr size_t kMaxNeurons = 65535;
 
 const I32F32 kZero = I32F32::Zero();
 
-I32F32 Sum(const Vec& v) {
-  I32F32 s;
-  for (I32F32 x : v) s = s.SaturatingAdd(x);
-  return s;
-}
-
-void Normalize(Vec& v) {
-  const I32F32 s = Sum(v);
-  if (s == kZero) return;
-  for (I32F32& x : v) x = x.SafeDiv(s);
-}
-
 void NormalizeUsingSum(Vec& v, I32F32 s) {
   if (s == kZero) return;
   for (I32F32& x : v) x = x.SafeDiv(s);

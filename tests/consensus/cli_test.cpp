@@ -10,6 +10,7 @@
 
 #include "consensus/fixed.h"
 #include "tests/consensus/graphs.h"
+#include "tests/cli_run.h"
 #include "tests/temp_dir.h"
 
 using namespace loconet;
@@ -18,30 +19,8 @@ using nlohmann::json;
 
 namespace {
 
-struct Run {
-  int rc = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-Run Loconet(const TempDir& dir, const std::string& args) {
-  REQUIRE(std::filesystem::exists(LOCONET_BINARY));
-  const std::string cmd = std::string(LOCONET_BINARY) + " " + args + " > " + (dir / "stdout") +
-                          " 2> " + (dir / "stderr");
-  const int status = std::system(cmd.c_str());
-  Run r;
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = Slurp(dir / "stdout");
-  r.err = Slurp(dir / "stderr");
-  return r;
-}
+using loconet::testing::Loconet;
+using loconet::testing::Run;
 
 std::string Write(const TempDir& dir, const std::string& name, const std::string& text) {
   const std::string path = dir / name;

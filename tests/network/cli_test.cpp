@@ -9,6 +9,7 @@
 #include <string>
 
 #include "network/network_file.h"
+#include "tests/cli_run.h"
 #include "tests/temp_dir.h"
 
 using namespace loconet;
@@ -16,30 +17,8 @@ using loconet::testing::TempDir;
 
 namespace {
 
-struct Run {
-  int rc = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-Run Loconet(const TempDir& dir, const std::string& args) {
-  REQUIRE(std::filesystem::exists(LOCONET_BINARY));
-  const std::string cmd = std::string(LOCONET_BINARY) + " " + args + " > " + (dir / "stdout") +
-                          " 2> " + (dir / "stderr");
-  const int status = std::system(cmd.c_str());
-  Run r;
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = Slurp(dir / "stdout");
-  r.err = Slurp(dir / "stderr");
-  return r;
-}
+using loconet::testing::Loconet;
+using loconet::testing::Run;
 
 // A key file written by `loconet keygen`; returns its public key.
 std::string Keygen(const TempDir& dir, const std::string& name) {

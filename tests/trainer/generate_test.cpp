@@ -12,6 +12,7 @@
 
 #include "core/files.h"
 #include "datasets/corpus.h"
+#include "tests/cli_run.h"
 #include "tests/temp_dir.h"
 #include "tests/trainer/fixture.h"
 #include "trainer/checkpoint.h"
@@ -391,21 +392,8 @@ TEST_CASE("an unreadable tokenizer is refused, naming it", "[trainer]") {
 
 namespace {
 
-struct Run {
-  int rc = 0;
-  std::string out, err;
-};
-
-Run Loconet(const TempDir& dir, const std::string& args) {
-  const std::string cmd = std::string(LOCONET_BINARY) + " " + args + " > " + (dir / "out.txt") +
-                          " 2> " + (dir / "err.txt");
-  Run r;
-  const int status = std::system(cmd.c_str());
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = ReadFile(dir / "out.txt").ok() ? *ReadFile(dir / "out.txt") : "";
-  r.err = ReadFile(dir / "err.txt").ok() ? *ReadFile(dir / "err.txt") : "";
-  return r;
-}
+using loconet::testing::Loconet;
+using loconet::testing::Run;
 
 // A corpus folder as `loconet data prepare` leaves it (tokenizer.model, train.shard,
 // heldout.shard) over synthetic text, and a nano model trained on it for a few steps.
