@@ -60,13 +60,7 @@ double RelativeGain(double before, double after) {
 // The relative improvement of the update on each block separately.
 std::vector<double> PerBlockImprovements(GPT& model, const Update& update, double eval_lr,
                                          const std::vector<torch::Tensor>& blocks) {
-  torch::NoGradGuard no_grad;
-  const std::vector<double> after = LossesAfter(model, update, eval_lr, blocks);
-  std::vector<double> out;
-  for (size_t i = 0; i < blocks.size(); ++i) {
-    out.push_back(RelativeGain(model->Loss(blocks[i]).item<double>(), after[i]));
-  }
-  return out;
+  return MeasureHeldout(model, update, eval_lr, blocks, BlockLosses(model, blocks)).gains;
 }
 
 void MeanAndVariance(const std::vector<double>& x, double* mean, double* var) {
@@ -99,7 +93,7 @@ Heldout MeasureHeldout(GPT& model, const Update& update, double eval_lr,
     h.gains.push_back(RelativeGain(base_losses[i], after[i]));
   }
   const double n = static_cast<double>(std::max<size_t>(1, h.gains.size()));
-  h.improvement = h.gains.empty() ? RelativeGain(0, 0) : RelativeGain(before_sum / n, after_sum / n);
+  h.improvement = RelativeGain(before_sum / n, after_sum / n);  // -1 without blocks
   return h;
 }
 
