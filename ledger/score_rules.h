@@ -26,10 +26,10 @@ int64_t ToPpb(double x);
 // The result lies in [-1e9, 1e9].
 int64_t ClampImprovementPpb(double improvement);
 
-// One round's score of an accepted update: clamp(improvement_ppb, 0, cap_ppb) times
-// max(0, data_ppb), divided by 1e9 and rounded to nearest, ties away from zero. A negative cap
-// credits nothing. For improvement, data and cap within [-1e9, 1e9] the result is in [0, 1e9];
-// outside that range it saturates at INT64_MAX rather than overflow.
+// One round's score of an accepted update before the work factor: clamp(improvement_ppb, 0,
+// cap_ppb) while the miner's data average data_ppb is >= 0, and 0 once it is negative (its
+// updates have been shown not to fit its own pages more often than to fit them). A negative cap
+// credits nothing. The result lies in [0, max(0, cap_ppb)].
 int64_t ScorePpb(int64_t improvement_ppb, int64_t data_ppb, int64_t cap_ppb);
 
 // The work factor of one round (RoundBody::work_cap_ppb, ScoreEntry::work_ppb): how much more

@@ -32,7 +32,7 @@ constexpr const char* kFormatKey = "format";
 // v2: score entries carry the assigned-data average (data_ppb). v3: round bodies carry the
 // round's score parameters and improvements lie in [-1e9, 1e9]. An older ledger is refused
 // rather than misread.
-constexpr const char* kFormatValue = "loconet.ledger.v5";
+constexpr const char* kFormatValue = "loconet.ledger.v6";
 constexpr const char* kHeadPrefix = "head";
 constexpr size_t kKeyBytes = 32;
 constexpr size_t kRecordKeyBytes = kKeyBytes + 8;

@@ -4,7 +4,7 @@
 //   records   author(32) || height(u64 BE)                          -> Record::Serialize()
 //   by_round  round(u64 BE) || author(32) || height(u64 BE)         -> empty
 //   by_miner  miner(32) || round(u64 BE) || author(32) || height(BE) -> empty
-//   meta      "format"                                              -> "loconet.ledger.v5"
+//   meta      "format"                                              -> "loconet.ledger.v6"
 //             "head" || author(32)                                  -> u64 height || hash(32)
 // Big-endian integers in keys make RocksDB's byte order the numeric order.
 //

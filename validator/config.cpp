@@ -44,7 +44,7 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.eval_lr = c.Real("score.eval_lr", 1.0, 0.0, 100.0);
   v.eval_batches = static_cast<uint32_t>(c.Int("score.eval_batches", 32, 1, 10000));
   v.ema_alpha = c.Real("score.ema_alpha", 0.3, 0.0, 1.0);
-  v.score_cap = c.Real("score.cap", 0.05, 0.0, 1.0);
+  v.score_cap = c.Real("score.cap", 0.02, 0.0, 1.0);
   v.outlier_factor = c.Real("score.outlier_factor", 10, 1.0, 1e12);
   v.max_update_ratio = c.Real("score.max_update_ratio", 2.0, 0.0, 1e6);
   v.copy_cosine = c.Real("score.copy_cosine", 0.97, 0.0, 1.0);
@@ -54,7 +54,7 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.data_margin = c.Real("score.data_margin", 1.25, 1.0, 100.0);
   v.data_pages = static_cast<uint32_t>(c.Int("score.data_pages", 16, 1, 1024));
   v.data_batches = static_cast<uint32_t>(c.Int("score.data_batches", 8, 1, 1024));
-  v.work_cap = c.Real("score.work_cap", 0.2, 0.0, 1.0);
+  v.work_cap = c.Real("score.work_cap", 0.03, 0.0, 1.0);
   v.contamination_z = c.Real("score.contamination_z", 0.0, 0.0, 100.0);
   v.contamination_margin = c.Real("score.contamination_margin", 1.5, 1.0, 100.0);
   v.max_messages_per_second = c.Real("validator.max_messages_per_second", 20, 0.1, 1e9);

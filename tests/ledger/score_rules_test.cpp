@@ -39,30 +39,23 @@ TEST_CASE("ClampImprovementPpb clamps to [-1, 1] and counts NaN as the worst", "
   CHECK(ClampImprovementPpb(1e-10) == 0);
 }
 
-TEST_CASE("ScorePpb is the capped improvement times the positive data factor", "[ledger]") {
-  CHECK(ScorePpb(10000000, 300000000, 50000000) == 3000000);
+TEST_CASE("ScorePpb is the capped improvement while the data average is not negative",
+          "[ledger]") {
+  CHECK(ScorePpb(10000000, 300000000, 50000000) == 10000000);  // data gates, does not scale
+  CHECK(ScorePpb(10000000, 0, 50000000) == 10000000);          // no verdict yet: trusted
   CHECK(ScorePpb(50000000, kPpbOne, 50000000) == 50000000);
   CHECK(ScorePpb(80000000, kPpbOne, 50000000) == 50000000);  // above the cap
   CHECK(ScorePpb(-20000000, kPpbOne, 50000000) == 0);        // worse than before
   CHECK(ScorePpb(10000000, -300000000, 50000000) == 0);      // data check failing
-  CHECK(ScorePpb(10000000, 0, 50000000) == 0);
+  CHECK(ScorePpb(10000000, -1, 50000000) == 0);
   CHECK(ScorePpb(10000000, kPpbOne, 0) == 0);
   CHECK(ScorePpb(10000000, kPpbOne, -5) == 0);  // a negative cap credits nothing
-}
-
-TEST_CASE("ScorePpb rounds to nearest with ties away from zero", "[ledger]") {
-  CHECK(ScorePpb(1, 499999999, kPpbOne) == 0);
-  CHECK(ScorePpb(1, 500000000, kPpbOne) == 1);  // 0.5
-  CHECK(ScorePpb(3, 500000000, kPpbOne) == 2);  // 1.5
-  CHECK(ScorePpb(5, 500000000, kPpbOne) == 3);  // 2.5: not to even
-  CHECK(ScorePpb(1, 500000001, kPpbOne) == 1);
-  CHECK(ScorePpb(7, 100000000, kPpbOne) == 1);  // 0.7
 }
 
 TEST_CASE("ScorePpb does not overflow at the bounds", "[ledger]") {
   CHECK(ScorePpb(kPpbOne, kPpbOne, kPpbOne) == kPpbOne);
   CHECK(ScorePpb(-kPpbOne, kPpbOne, kPpbOne) == 0);
-  CHECK(ScorePpb(kMax, kMax, kMax) == kMax);  // saturates
+  CHECK(ScorePpb(kMax, kMax, kMax) == kMax);
   CHECK(ScorePpb(kMax, kPpbOne, kMax) == kMax);
   CHECK(ScorePpb(kMin, kMin, kMin) == 0);
   CHECK(ScorePpb(kMax, kMin, kMax) == 0);
@@ -132,10 +125,11 @@ TEST_CASE("the work factor is the own-page excess gain as a share of its cap", "
   CHECK(WorkFactorPpb(kMin, kMax) == 0);
 }
 
-TEST_CASE("a round score is the capped improvement times the data and work factors",
+TEST_CASE("a round score is the capped improvement, gated by data, times the work factor",
           "[ledger]") {
-  // 0.01 improvement, data 0.3, work 0.05 of a 0.2 cap: 0.01 x 0.3 x 0.25.
-  CHECK(RoundScorePpb(10000000, 300000000, 50000000, 50000000, 200000000) == 750000);
+  // 0.01 improvement, data 0.3 (not negative), work 0.05 of a 0.2 cap: 0.01 x 0.25.
+  CHECK(RoundScorePpb(10000000, 300000000, 50000000, 50000000, 200000000) == 2500000);
+  CHECK(RoundScorePpb(10000000, -300000000, 200000000, 50000000, 200000000) == 0);
   // A quarter of the work earns a quarter of the score of the same improvement.
   const int64_t full = RoundScorePpb(10000000, kPpbOne, 200000000, 50000000, 200000000);
   const int64_t quarter = RoundScorePpb(10000000, kPpbOne, 50000000, 50000000, 200000000);

@@ -377,7 +377,7 @@ TEST_CASE("a ledger of another format version is refused when opened, naming bot
     auto store = LedgerStore::Open(dir / "db", read_only);
     CHECK(store.status().code() == Code::kCorrupt);
     CHECK(store.status().message().find("loconet.ledger.v2") != std::string::npos);
-    CHECK(store.status().message().find("loconet.ledger.v5") != std::string::npos);
+    CHECK(store.status().message().find("loconet.ledger.v6") != std::string::npos);
   }
 }
 
