@@ -42,7 +42,8 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
       c.Real("round.topk_fraction", v.codec.name == "topk" ? 0.015 : 0.0, 0.0, 1.0);
   v.codec.ef_beta = c.Real("round.ef_beta", 0.95, 0.0, 1.0);
   v.eval_lr = c.Real("score.eval_lr", 1.0, 0.0, 100.0);
-  v.eval_batches = static_cast<uint32_t>(c.Int("score.eval_batches", 32, 1, 10000));
+  v.eval_batches = static_cast<uint32_t>(c.Int("score.eval_batches", 32, 2, 10000));
+  v.eval_pages = static_cast<uint32_t>(c.Int("score.eval_pages", 64, 1, 1 << 20));
   v.ema_alpha = c.Real("score.ema_alpha", 0.3, 0.0, 1.0);
   v.score_cap = c.Real("score.cap", 0.02, 0.0, 1.0);
   v.outlier_factor = c.Real("score.outlier_factor", 10, 1.0, 1e12);
@@ -53,7 +54,7 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.data_z = c.Real("score.data_z", 2.0, 0.0, 100.0);
   v.data_margin = c.Real("score.data_margin", 1.25, 1.0, 100.0);
   v.data_pages = static_cast<uint32_t>(c.Int("score.data_pages", 16, 1, 1024));
-  v.data_batches = static_cast<uint32_t>(c.Int("score.data_batches", 8, 1, 1024));
+  v.data_batches = static_cast<uint32_t>(c.Int("score.data_batches", 16, 2, 1024));
   v.work_cap = c.Real("score.work_cap", 0.03, 0.0, 1.0);
   v.contamination_z = c.Real("score.contamination_z", 0.0, 0.0, 100.0);
   v.contamination_margin = c.Real("score.contamination_margin", 1.5, 1.0, 100.0);

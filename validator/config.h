@@ -43,10 +43,11 @@ struct ValidatorConfig {
   // Evaluation and aggregation.
   double eval_lr = 1.0;  // theta' = theta - eval_lr * decoded update
   uint32_t eval_batches = 32;
+  uint32_t eval_pages = 64;  // unassigned training pages the evaluation batches come from
   double outer_lr = 0.7, outer_momentum = 0.9;
   // Score.
   double ema_alpha = 0.3;
-  double score_cap = 0.05;  // highest relative improvement credited in one round
+  double score_cap = 0.02;  // highest relative improvement credited in one round
   // Checks (docs/incentives.md).
   double outlier_factor = 10;           // norm above this x the round's median (>= 3 updates)
   double max_update_ratio = 2.0;        // norm above this x the model's norm: rejected
@@ -54,10 +55,10 @@ struct ValidatorConfig {
   double copy_cosine = 0.97;            // cosine to an earlier submission above this: a copy
   double data_alpha = 0.3;              // EMA weight of the own-vs-random data verdict
   double data_z = 2;                    // standard errors the data check must clear for a verdict
-  double data_margin = 1.25;            // own-page gain must exceed this x the random-page gain
-  uint32_t data_pages = 16;             // pages sampled for each side of the data check
-  uint32_t data_batches = 8;            // batches evaluated for each side
-  double work_cap = 0.2;                // own-page excess gain that earns the full work factor;
+  double data_margin = 1.25;            // own-page gain must exceed this x the evaluation pages'
+  uint32_t data_pages = 16;             // own pages sampled for the data check
+  uint32_t data_batches = 16;           // batches evaluated on the own side
+  double work_cap = 0.03;               // own-page excess gain that earns the full work factor;
                                         // 0: no work factor
   double contamination_z = 0;           // standard errors by which held-out gain above random
                                         // pages' gain means contaminated; 0: no check (the

@@ -219,10 +219,36 @@ struct ValidatorNode::Impl {
   Status CloseRound() {
     round.open = false;
     const auto t0 = std::chrono::steady_clock::now();
-    // Collect: evaluation batches that only the round's secret determines.
+    // Collect: evaluation batches that only the round's secret determines, from training pages
+    // that no miner was assigned this round (docs/incentives.md, "The evaluation pages").
+    std::set<PublicKey> miners = round.eligible;
+    for (const AcceptedUpdate& a : round.accepted) miners.insert(a.miner);
+    const std::vector<uint64_t> eval_pages =
+        EvaluationPages(round.round_seed, round.secret, miners, train->num_pages(),
+                        cfg.pages_per_miner, cfg.eval_pages);
+    if (eval_pages.empty()) {
+      return Status(Code::kInternal, "round " + std::to_string(round.round) +
+                                         ": every training page is assigned to a miner, none is "
+                                         "left to evaluate on; use a larger corpus, fewer miner "
+                                         "slots or fewer pages per miner");
+    }
+    if (eval_pages.size() < cfg.eval_pages) {
+      spdlog::warn("round {}: only {} training pages are assigned to no miner (score.eval_pages "
+                   "is {}); the evaluation draws from those",
+                   round.round, eval_pages.size(), cfg.eval_pages);
+    }
     LOCONET_ASSIGN_OR_RETURN(std::vector<torch::Tensor> blocks,
-                             DrawBlocks(*heldout, AllPages(*heldout), cfg.batch, cfg.model.context,
+                             DrawBlocks(*train, eval_pages, cfg.batch, cfg.model.context,
                                         SeedFrom(round.secret), cfg.eval_batches));
+    // The held-out split's batches, for the contamination check only.
+    std::vector<torch::Tensor> heldout_blocks;
+    std::vector<double> heldout_base;
+    if (cfg.contamination_z > 0) {
+      LOCONET_ASSIGN_OR_RETURN(heldout_blocks,
+                               DrawBlocks(*heldout, AllPages(*heldout), cfg.batch,
+                                          cfg.model.context, SeedFrom(round.secret) + 1,
+                                          cfg.eval_batches));
+    }
     // Gate: the checks that need the whole round.
     const double model_norm = UpdateNorm(ParameterList(*model));
     const CloseRules close_rules{cfg.max_update_ratio, cfg.outlier_factor, cfg.copy_cosine};
@@ -258,20 +284,23 @@ struct ValidatorNode::Impl {
     for (const AcceptedUpdate* a : kept) {
       const auto scoring_start = std::chrono::steady_clock::now();
       LOCONET_ASSIGN_OR_RETURN(Update u, Decode(*a));
-      const Heldout heldout = MeasureHeldout(model, u, cfg.eval_lr, blocks, base_losses);
-      Measured m{a->miner, a->order, heldout.improvement};
-      LOCONET_ASSIGN_OR_RETURN(DataVerdict data, DataVerdictOf(model, u, a->miner, check));
+      const Heldout eval = MeasureHeldout(model, u, cfg.eval_lr, blocks, base_losses);
+      Measured m{a->miner, a->order, eval.improvement};
+      LOCONET_ASSIGN_OR_RETURN(DataVerdict data,
+                               DataVerdictOf(model, u, a->miner, check, eval.gains));
       m.verdict = data.verdict;
       m.own_gain = data.own_gain;
       m.random_gain = data.random_gain;
-      m.contamination_z =
-          ContaminationZ(heldout.gains, data.random_gains, cfg.contamination_margin);
+      if (cfg.contamination_z > 0) {
+        if (heldout_base.empty()) heldout_base = BlockLosses(model, heldout_blocks);
+        const Heldout split = MeasureHeldout(model, u, cfg.eval_lr, heldout_blocks, heldout_base);
+        m.contamination_z = ContaminationZ(split.gains, eval.gains, cfg.contamination_margin);
+      }
       if (cfg.contamination_z > 0 && m.contamination_z > cfg.contamination_z) {
         // Trained on the evaluation data: neither scored nor averaged.
-        spdlog::info("round {}: {} held-out gain {:.4f} against {:.4f} on unseen training pages "
-                     "({:.1f} standard errors)",
-                     round.round, a->miner.Short(), heldout.improvement, data.random_gain,
-                     m.contamination_z);
+        spdlog::info("round {}: {} gains more on the held-out split than on the round's "
+                     "evaluation pages ({:.1f} standard errors)",
+                     round.round, a->miner.Short(), m.contamination_z);
         LateReject(*a, Code::kContaminated);
         contaminated[a->miner] = m;
       } else {

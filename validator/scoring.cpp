@@ -112,8 +112,19 @@ double ContaminationZ(const std::vector<double>& heldout_gains,
   return diff / se;
 }
 
+std::vector<uint64_t> EvaluationPages(const Hash256& round_seed, const Hash256& secret,
+                                      const std::set<PublicKey>& miners, uint64_t num_pages,
+                                      uint32_t pages_per_miner, uint32_t count) {
+  std::vector<uint64_t> assigned;
+  for (const PublicKey& k : miners) {
+    std::vector<uint64_t> own = datasets::AssignPages(round_seed, k, num_pages, pages_per_miner);
+    assigned.insert(assigned.end(), own.begin(), own.end());
+  }
+  return datasets::SampleUnassignedPages(secret, assigned, num_pages, count);
+}
+
 Result<DataVerdict> DataVerdictOf(GPT& model, const Update& update, const PublicKey& miner,
-                                  const DataCheck& c) {
+                                  const DataCheck& c, const std::vector<double>& eval_gains) {
   const uint64_t num_pages = c.train->num_pages();
   std::vector<uint64_t> own =
       datasets::AssignPages(c.round_seed, miner, num_pages, c.pages_per_miner);
@@ -125,34 +136,28 @@ Result<DataVerdict> DataVerdictOf(GPT& model, const Update& update, const Public
   for (uint32_t i = 0; i < c.data_pages && i < own.size(); ++i) {
     own_sample.push_back(own[(SeedFrom(pick) + i) % own.size()]);
   }
-  std::vector<uint64_t> random_sample =
-      datasets::SampleUnassignedPages(pick, own, num_pages, c.data_pages);
-  if (own_sample.empty() || random_sample.empty()) return DataVerdict{};
+  if (own_sample.empty() || eval_gains.size() < 2 || c.data_batches < 2) return DataVerdict{};
   LOCONET_ASSIGN_OR_RETURN(auto own_blocks, DrawBlocks(*c.train, own_sample, c.batch, c.context,
                                                        SeedFrom(pick), c.data_batches));
-  LOCONET_ASSIGN_OR_RETURN(
-      auto random_blocks,
-      DrawBlocks(*c.train, random_sample, c.batch, c.context, SeedFrom(pick) + 1, c.data_batches));
   double own_mean, own_var, random_mean, random_var;
   MeanAndVariance(PerBlockImprovements(model, update, c.eval_lr, own_blocks), &own_mean, &own_var);
-  std::vector<double> random_gains =
-      PerBlockImprovements(model, update, c.eval_lr, random_blocks);
-  MeanAndVariance(random_gains, &random_mean, &random_var);
-  // A miner that trained on its pages improves them more than `margin` x random pages: +1 when
-  // that is so by more than `z` standard errors of the batch means. -1 when its own pages do
-  // not gain more than random ones by that much at all (a miner that trained elsewhere). In
+  MeanAndVariance(eval_gains, &random_mean, &random_var);
+  // A miner that trained on its pages improves them more than `margin` x pages nobody trained
+  // on: +1 when that is so by more than `z` standard errors of the batch means. -1 when its own
+  // pages do not gain more than those by that much at all (a miner that trained elsewhere). In
   // between, no verdict: on a fresh model every update improves all pages about equally, and a
-  // verdict there would be a coin flip that the EMA carries for many rounds.
-  const double n = static_cast<double>(c.data_batches);
-  const double se_margin = std::sqrt(own_var / n + c.margin * c.margin * random_var / n);
-  const double se_plain = std::sqrt(own_var / n + random_var / n);
+  // verdict there would be a coin flip.
+  const double n_own = static_cast<double>(c.data_batches);
+  const double n_eval = static_cast<double>(eval_gains.size());
+  const double se_margin = std::sqrt(own_var / n_own + c.margin * c.margin * random_var / n_eval);
+  const double se_plain = std::sqrt(own_var / n_own + random_var / n_eval);
   int verdict = 0;
   if (own_mean > 0 && own_mean - c.margin * std::max(random_mean, 0.0) > c.z * se_margin) {
     verdict = 1;
   } else if (own_mean <= 0 || own_mean - random_mean <= c.z * se_plain) {
     verdict = -1;
   }
-  return DataVerdict{verdict, own_mean, random_mean, std::move(random_gains)};
+  return DataVerdict{verdict, own_mean, random_mean};
 }
 
 ledger::ScoresBody ScoreRound(const RoundOutcome& o, const ScoringRules& rules,

@@ -49,13 +49,23 @@ Heldout MeasureHeldout(GPT& model, const Update& update, double eval_lr,
                        const std::vector<torch::Tensor>& blocks,
                        const std::vector<double>& base_losses);
 
-// The contamination statistic: how many standard errors the mean held-out gain lies above
-// `margin` x the mean random-page gain (only a positive random gain is scaled): (mean(h) -
-// margin * max(mean(r), 0)) / sqrt(var(h)/n_h + margin^2 var(r)/n_r), with sample variances.
-// Honest training helps unseen pages about equally wherever they come from; an update trained
-// on the evaluation data helps it much more than unseen training pages. 0 if either side has
-// fewer than two values or the mean held-out gain is not positive; +infinity when the standard
-// error is 0 and the difference positive.
+// The round's evaluation pages: `count` pages of the training shard's `num_pages` that are
+// assigned to none of `miners` this round (datasets::AssignPages with `round_seed` and
+// `pages_per_miner`), sampled with the round's `secret` (datasets::SampleUnassignedPages). No
+// miner knows them before the secret is revealed, and no miner trained on them this round; every
+// update of the round is measured on the same pages. Fewer than `count` if fewer are unassigned.
+std::vector<uint64_t> EvaluationPages(const Hash256& round_seed, const Hash256& secret,
+                                      const std::set<PublicKey>& miners, uint64_t num_pages,
+                                      uint32_t pages_per_miner, uint32_t count);
+
+// The contamination statistic: how many standard errors the mean gain on the held-out split's
+// blocks lies above `margin` x the mean gain on the round's evaluation pages (unseen training
+// pages; only a positive gain is scaled): (mean(h) - margin * max(mean(r), 0)) /
+// sqrt(var(h)/n_h + margin^2 var(r)/n_r), with sample variances. Honest training helps unseen
+// pages about equally wherever they come from; an update trained on the held-out split helps it
+// much more than unseen training pages. 0 if either side has fewer than two values or the mean
+// held-out gain is not positive; +infinity when the standard error is 0 and the difference
+// positive.
 double ContaminationZ(const std::vector<double>& heldout_gains,
                       const std::vector<double>& random_gains, double margin);
 
@@ -72,15 +82,16 @@ struct DataCheck {
 struct DataVerdict {
   int verdict = 0;                       // +1, -1, or 0 when there is nothing to compare
   double own_gain = 0, random_gain = 0;  // relative improvements on each side (means)
-  std::vector<double> random_gains;      // the random side's gain on each batch
 };
 
-// +1 if the update improves the miner's own assigned pages by more than `margin` x its gain on
-// random unassigned pages (both sampled with the round's secret) by more than `z` standard errors
-// of the per-batch gains; -1 if its own pages do not gain more than random ones by `z` standard
-// errors at all; 0 (no verdict) in between.
+// Compares the update's gain on `data_batches` batches of `data_pages` of the miner's own
+// assigned pages (sampled with the round's secret) with `eval_gains`, its per-batch gains on the
+// round's evaluation pages (EvaluationPages: pages nobody trained on this round, the same for
+// every miner). +1 if its own pages gain more than `margin` x the evaluation pages by more than
+// `z` standard errors of the per-batch gains; -1 if its own pages do not gain more than the
+// evaluation pages by `z` standard errors at all; 0 (no verdict) in between.
 Result<DataVerdict> DataVerdictOf(GPT& model, const Update& update, const PublicKey& miner,
-                                  const DataCheck& check);
+                                  const DataCheck& check, const std::vector<double>& eval_gains);
 
 // A miner's standing carried from round to round (and rebuilt from the ledger at start).
 struct Standing {

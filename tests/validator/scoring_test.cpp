@@ -3,8 +3,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 
+#include "datasets/assignment.h"
 #include "ledger/score_rules.h"
 
 using namespace loconet;
@@ -51,7 +54,7 @@ TEST_CASE("a round's scores: kept, rejected, silent and newly registered miners"
   REQUIRE(e2);
   CHECK(e2->improvement_ppb == 1000000000);  // clamped before fixed point
   CHECK(e2->data_ppb < 0);
-  CHECK(e2->score_ppb == 0);  // no data trust yet: factor max(0, data) = 0
+  CHECK(e2->score_ppb == 0);  // a -1 verdict makes the data average negative: gated
   const auto* e3 = Find(b, K(3));
   REQUIRE(e3);
   CHECK(e3->reason == static_cast<uint16_t>(Code::kStaleBase));
@@ -130,4 +133,31 @@ TEST_CASE("the contamination statistic separates evaluation-data training from h
   // Identical batches on each side: an infinite statistic when the difference is positive.
   CHECK(std::isinf(ContaminationZ({0.05, 0.05}, {0.01, 0.01}, 1.5)));
   CHECK(ContaminationZ({0.01, 0.01}, {0.01, 0.01}, 1.5) == 0);
+}
+
+TEST_CASE("the evaluation pages are assigned to no miner and follow the round's secret",
+          "[validator]") {
+  Hash256 seed, secret, other;
+  seed.bytes.fill(1);
+  secret.bytes.fill(2);
+  other.bytes.fill(3);
+  const std::set<PublicKey> miners{K(1), K(2), K(3), K(4)};
+  const uint64_t num_pages = 200;
+  const std::vector<uint64_t> pages = EvaluationPages(seed, secret, miners, num_pages, 30, 40);
+  REQUIRE(pages.size() == 40);
+  CHECK(std::is_sorted(pages.begin(), pages.end()));
+  CHECK(std::adjacent_find(pages.begin(), pages.end()) == pages.end());
+  for (const PublicKey& k : miners) {
+    for (uint64_t p : datasets::AssignPages(seed, k, num_pages, 30)) {
+      CHECK_FALSE(std::binary_search(pages.begin(), pages.end(), p));
+    }
+  }
+  // Deterministic given the secret; another secret draws other pages from the same pool.
+  CHECK(EvaluationPages(seed, secret, miners, num_pages, 30, 40) == pages);
+  CHECK(EvaluationPages(seed, other, miners, num_pages, 30, 40) != pages);
+  // Fewer than asked when the miners hold almost every page; none when they hold all of them.
+  const size_t left = EvaluationPages(seed, secret, miners, 40, 9, 1000).size();
+  CHECK(left > 0);
+  CHECK(left < 40);
+  CHECK(EvaluationPages(seed, secret, {K(1)}, 10, 10, 5).empty());
 }
