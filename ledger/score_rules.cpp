@@ -43,8 +43,10 @@ int64_t ClampImprovementPpb(double improvement) {
 int64_t ScorePpb(int64_t improvement_ppb, int64_t data_ppb, int64_t cap_ppb) {
   // The data average gates the score instead of scaling it: scaled, its ramp from 0 (0.3, 0.51,
   // 0.66 after one, two, three +1 verdicts) weighed the first rounds, where improvements are
-  // largest, by the luck of early verdicts (docs/incentives.md, "Fair among equals").
-  if (data_ppb < 0) return 0;
+  // largest, by the luck of early verdicts. The gate at -0.5 closes after two -1 verdicts in a
+  // row from 0, not after one: on a fresh model a single -1 is a coin flip (docs/incentives.md,
+  // "Fair among equals").
+  if (data_ppb < kDataGatePpb) return 0;
   return std::max<int64_t>(0, std::min(improvement_ppb, cap_ppb));
 }
 

@@ -26,10 +26,14 @@ int64_t ToPpb(double x);
 // The result lies in [-1e9, 1e9].
 int64_t ClampImprovementPpb(double improvement);
 
+// The data average below which a miner's rounds score nothing: -0.5, reached from 0 by two -1
+// verdicts in a row (with the default data weight 0.3: -0.3, then -0.51).
+inline constexpr int64_t kDataGatePpb = -kPpbOne / 2;
+
 // One round's score of an accepted update before the work factor: clamp(improvement_ppb, 0,
-// cap_ppb) while the miner's data average data_ppb is >= 0, and 0 once it is negative (its
-// updates have been shown not to fit its own pages more often than to fit them). A negative cap
-// credits nothing. The result lies in [0, max(0, cap_ppb)].
+// cap_ppb) while the miner's data average data_ppb is >= kDataGatePpb, and 0 below it (its
+// updates have repeatedly been shown not to fit its own pages). A negative cap credits nothing.
+// The result lies in [0, max(0, cap_ppb)].
 int64_t ScorePpb(int64_t improvement_ppb, int64_t data_ppb, int64_t cap_ppb);
 
 // The work factor of one round (RoundBody::work_cap_ppb, ScoreEntry::work_ppb): how much more

@@ -39,15 +39,21 @@ TEST_CASE("ClampImprovementPpb clamps to [-1, 1] and counts NaN as the worst", "
   CHECK(ClampImprovementPpb(1e-10) == 0);
 }
 
-TEST_CASE("ScorePpb is the capped improvement while the data average is not negative",
+TEST_CASE("ScorePpb is the capped improvement while the data average is above the gate",
           "[ledger]") {
   CHECK(ScorePpb(10000000, 300000000, 50000000) == 10000000);  // data gates, does not scale
   CHECK(ScorePpb(10000000, 0, 50000000) == 10000000);          // no verdict yet: trusted
   CHECK(ScorePpb(50000000, kPpbOne, 50000000) == 50000000);
   CHECK(ScorePpb(80000000, kPpbOne, 50000000) == 50000000);  // above the cap
   CHECK(ScorePpb(-20000000, kPpbOne, 50000000) == 0);        // worse than before
-  CHECK(ScorePpb(10000000, -300000000, 50000000) == 0);      // data check failing
-  CHECK(ScorePpb(10000000, -1, 50000000) == 0);
+  CHECK(ScorePpb(10000000, -300000000, 50000000) == 10000000);  // one -1 verdict: still open
+  CHECK(ScorePpb(10000000, -500000000, 50000000) == 10000000);  // at the gate
+  CHECK(ScorePpb(10000000, -500000001, 50000000) == 0);         // below it
+  CHECK(ScorePpb(10000000, -510000000, 50000000) == 0);         // two -1 verdicts in a row
+  // The gate follows NextDataPpb: one -1 leaves it open, a second closes it.
+  const int64_t once = NextDataPpb(0, -1, 300000000);
+  CHECK(ScorePpb(10000000, once, 50000000) == 10000000);
+  CHECK(ScorePpb(10000000, NextDataPpb(once, -1, 300000000), 50000000) == 0);
   CHECK(ScorePpb(10000000, kPpbOne, 0) == 0);
   CHECK(ScorePpb(10000000, kPpbOne, -5) == 0);  // a negative cap credits nothing
 }
@@ -129,7 +135,7 @@ TEST_CASE("a round score is the capped improvement, gated by data, times the wor
           "[ledger]") {
   // 0.01 improvement, data 0.3 (not negative), work 0.05 of a 0.2 cap: 0.01 x 0.25.
   CHECK(RoundScorePpb(10000000, 300000000, 50000000, 50000000, 200000000) == 2500000);
-  CHECK(RoundScorePpb(10000000, -300000000, 200000000, 50000000, 200000000) == 0);
+  CHECK(RoundScorePpb(10000000, -600000000, 200000000, 50000000, 200000000) == 0);
   // A quarter of the work earns a quarter of the score of the same improvement.
   const int64_t full = RoundScorePpb(10000000, kPpbOne, 200000000, 50000000, 200000000);
   const int64_t quarter = RoundScorePpb(10000000, kPpbOne, 50000000, 50000000, 200000000);

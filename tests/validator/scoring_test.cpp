@@ -33,6 +33,7 @@ TEST_CASE("a round's scores: kept, rejected, silent and newly registered miners"
   ScoringRules rules;
   Standings standings;
   standings[K(1)] = Standing{0, 1000000000};  // a trusted data record: factor 1
+  standings[K(2)] = Standing{0, -300000000};  // one -1 verdict already
   RoundOutcome o;
   o.round = 4;
   o.measured.push_back(Measured{K(1), 0, 0.02, +1});
@@ -53,8 +54,8 @@ TEST_CASE("a round's scores: kept, rejected, silent and newly registered miners"
   const auto* e2 = Find(b, K(2));
   REQUIRE(e2);
   CHECK(e2->improvement_ppb == 1000000000);  // clamped before fixed point
-  CHECK(e2->data_ppb < 0);
-  CHECK(e2->score_ppb == 0);  // a -1 verdict makes the data average negative: gated
+  CHECK(e2->data_ppb == -510000000);
+  CHECK(e2->score_ppb == 0);  // a second -1 verdict in a row: below the gate
   const auto* e3 = Find(b, K(3));
   REQUIRE(e3);
   CHECK(e3->reason == static_cast<uint16_t>(Code::kStaleBase));
