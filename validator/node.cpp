@@ -221,8 +221,11 @@ struct ValidatorNode::Impl {
     const auto t0 = std::chrono::steady_clock::now();
     // Collect: evaluation batches that only the round's secret determines, from training pages
     // that no miner was assigned this round (docs/incentives.md, "The evaluation pages").
+    // The miners are exactly the keys the round's score record will name, so that anyone holding
+    // the ledger and the training shard can recompute the pages after the reveal.
     std::set<PublicKey> miners = round.eligible;
     for (const AcceptedUpdate& a : round.accepted) miners.insert(a.miner);
+    for (const auto& [k, why] : round.rejected) miners.insert(k);
     const std::vector<uint64_t> eval_pages =
         EvaluationPages(round.round_seed, round.secret, miners, train->num_pages(),
                         cfg.pages_per_miner, cfg.eval_pages);

@@ -3,11 +3,13 @@
 // with the right reason codes in the ledger, the global loss falls, nothing crashes, and the
 // ledger verifies.
 #include <catch2/catch.hpp>
+#include <array>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "ledger/bodies.h"
 #include "ledger/leaderboard.h"
@@ -43,6 +45,54 @@ static bool WriteTopicCorpus(const std::string& dir) {
       for (int i = 0; i < 6; ++i) words.push_back(pool[next(pool.size())]);
       std::string page;
       while (page.size() < 256) page += words[next(words.size())] + (next(6) == 0 ? ". " : " ");
+      for (size_t i = 0; i < 256; ++i) tokens.push_back(static_cast<unsigned char>(page[i]));
+    }
+    return tokens;
+  };
+  return datasets::WriteShard(dir + "/train.shard", make(600), 256, 256).ok() &&
+         datasets::WriteShard(dir + "/heldout.shard", make(60), 256, 256).ok();
+}
+
+// A corpus with a shared language and page topics: every word is followed by one of its three
+// successors in one fixed table (the language, which training on any page teaches), except that
+// about half of the words are the page's own six topic words (which only training on that
+// page teaches). Honest training then helps unseen pages, and its own pages more: the structure
+// the evaluation pages and the work factor rely on. Byte tokens.
+static bool WriteLanguageCorpus(const std::string& dir) {
+  uint64_t x = 0x7654321;
+  auto next = [&x](uint64_t n) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x % n;
+  };
+  std::vector<std::string> pool;
+  for (int i = 0; i < 120; ++i) {
+    std::string w;
+    for (uint64_t j = 0, len = 2 + next(5); j < len; ++j) w += static_cast<char>('a' + next(26));
+    pool.push_back(w);
+  }
+  std::vector<std::array<size_t, 3>> successors(pool.size());
+  for (auto& s : successors) s = {next(pool.size()), next(pool.size()), next(pool.size())};
+  auto make = [&](size_t pages) {
+    std::vector<uint32_t> tokens;
+    for (size_t p = 0; p < pages; ++p) {
+      std::vector<std::string> topic;
+      for (int i = 0; i < 6; ++i) {
+        std::string w;
+        for (uint64_t j = 0, len = 3 + next(4); j < len; ++j) w += static_cast<char>('A' + next(26));
+        topic.push_back(w);
+      }
+      size_t word = next(pool.size());
+      std::string page;
+      while (page.size() < 256) {
+        if (next(2) == 0) {
+          page += topic[next(topic.size())] + " ";
+        } else {
+          word = successors[word][next(3)];
+          page += pool[word] + " ";
+        }
+      }
       for (size_t i = 0; i < 256; ++i) tokens.push_back(static_cast<unsigned char>(page[i]));
     }
     return tokens;
@@ -137,4 +187,74 @@ TEST_CASE("honest miners outrank every kind of adversary", "[net][slow][adversar
   REQUIRE_FALSE(first.empty());
   CHECK(nlohmann::json::parse(last)["heldout_loss"].get<double>() <
         nlohmann::json::parse(first)["base_loss"].get<double>());
+}
+
+// The attacks on the pay rather than on the model: they send real training, only less of it or
+// on other data. 2 honest miners beside `lazy` (a quarter of the steps), `heldout_only` and
+// `heldout_mix` (training on the held-out split, which the devnet's data folder holds) and
+// `sybil` (one training run sent under two keys, the second with noise), on a corpus with a
+// shared language and page topics.
+TEST_CASE("lazy and held-out and Sybil miners earn less than honest ones",
+          "[net][slow][adversary]") {
+  TempDir dir;
+  REQUIRE(WriteLanguageCorpus(dir.path()));
+  const std::string net = dir / "net";
+  std::string cmd = std::string(LOCONET_BINARY) + " devnet --miners 2 --rounds 8 --model " +
+                    LOCONET_SOURCE_DIR + "/configs/models/nano.toml --data " + dir.path() +
+                    " --dir " + net +
+                    " --local-steps 20 --batch 8 --round-seconds 25"
+                    " --lr 0.01 --adversaries lazy,heldout_only,heldout_mix,sybil > " +
+                    (dir / "out.txt") + " 2>&1";
+  const int rc = std::system(cmd.c_str());
+  std::ifstream out_file(dir / "out.txt");
+  std::string output((std::istreambuf_iterator<char>(out_file)), std::istreambuf_iterator<char>());
+  INFO(output);
+  REQUIRE(rc == 0);
+
+  // The measurements behind the pay, shown if a check below fails.
+  std::ifstream status_file(net + "/validator/status.jsonl");
+  std::string status((std::istreambuf_iterator<char>(status_file)), std::istreambuf_iterator<char>());
+  INFO(status);
+  auto store = ledger::LedgerStore::Open(net + "/validator/ledger", true);
+  REQUIRE(store.ok());
+  CHECK(ledger::VerifyLedger(**store).ok());
+  auto rows = ledger::BuildLeaderboard(**store);
+  REQUIRE(rows.ok());
+  std::map<std::string, ledger::LeaderRow> by_name;
+  for (const auto& r : *rows) by_name[r.name] = r;
+  for (const char* n : {"miner-0", "miner-1", "adv-lazy", "adv-heldout_only", "adv-heldout_mix",
+                        "adv-sybil-0", "adv-sybil-1"}) {
+    INFO(n);
+    REQUIRE(by_name.count(n));
+  }
+  // The work each miner's updates showed on its own pages beyond pages nobody trained on,
+  // summed over rounds 1 on (round 0 starts from a fresh model), from the validator's status
+  // lines: every attacker shows less than every honest miner. This is what the work factor pays.
+  std::map<std::string, std::string> name_of;  // short key -> name
+  for (const auto& r : *rows) name_of[r.miner.Short()] = r.name;
+  std::map<std::string, double> work;
+  std::istringstream lines(status);
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j["round"].get<uint64_t>() == 0) continue;
+    for (const auto& m : j["miners"]) {
+      if (m["reason"] == "ok" && m.contains("work")) {
+        work[name_of[m["miner"].get<std::string>()]] += m["work"].get<double>();
+      }
+    }
+  }
+  const double honest_work = std::min(work["miner-0"], work["miner-1"]);
+  CHECK(honest_work > 0);
+  for (const char* n : {"adv-lazy", "adv-heldout_only", "adv-heldout_mix", "adv-sybil-0",
+                        "adv-sybil-1"}) {
+    INFO(n << " showed work " << work[n] << ", the honest miners at least " << honest_work);
+    CHECK(work[n] < honest_work);
+  }
+  // Training on the held-out split alone: its own pages gain no more than pages nobody trained
+  // on, so the data gate closes and its pay is below the honest miners'. (On this small model
+  // the pay of the other attacks against 2 honest miners over 8 rounds is too noisy to assert;
+  // it is measured on the micro model: docs/incentives.md, "Incentive benchmark".)
+  const uint64_t honest_mean = (by_name["miner-0"].rewards + by_name["miner-1"].rewards) / 2;
+  CHECK(std::min(by_name["miner-0"].rewards, by_name["miner-1"].rewards) > 0);
+  CHECK(by_name["adv-heldout_only"].rewards < honest_mean);
 }
