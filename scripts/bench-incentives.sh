@@ -2,13 +2,13 @@
 # `make bench-incentives`: the incentive benchmark. Runs devnets of the micro model and prints
 # the rewards by group of miners (`loconet devnet --report`): identical honest miners (how evenly
 # equals are paid), honest miners beside attackers (what each attack earns) and miners doing
-# a quarter to all of the work (rewards should follow it). About 55 minutes
+# a quarter to all of the work (rewards should follow it). About 31 minutes
 # on 2 cores; the tables go to BUILD_DIR/bench-incentives.md (copy them into docs/incentives.md).
 # Usage: scripts/bench-incentives.sh BUILD_DIR [ROUNDS] [ATTACK_ROUNDS]
 set -euo pipefail
 build=${1:-build}
 rounds=${2:-20}
-attack_rounds=${3:-15}  # nine miners on two cores: about two minutes a round
+attack_rounds=${3:-15}  # nine miners on two cores: about a minute a round
 bin="$build/apps/loconet"
 out="$build/bench-incentives.md"
 "$bin" data prepare --out data/corpus --cache data/cache > /dev/null
