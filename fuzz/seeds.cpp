@@ -301,6 +301,24 @@ void TarballSeeds() {
 
 }  // namespace
 
+// `loconet consensus epoch` and `median` inputs (consensus/epoch_json.h): the example of
+// docs/incentives.md and subtensor's weighted_median_col vectors.
+void ConsensusSeeds() {
+  auto text = [](const std::string& t) { return Bytes(t.begin(), t.end()); };
+  Write("consensus_epoch", 0, text(R"({"params": {"kappa": 32767, "bonds_moving_average": 900000,
+ "bonds_penalty": 65535, "emission": 1000000}, "stake": [40000, 35000, 25000, 0, 0, 0],
+ "weights": [[0, 0, 0, 50, 30, 20], [0, 0, 0, 50, 30, 20], [0, 0, 0, 0, 0, 100], [], [], []],
+ "bonds": [[0, 0, 0, 3276, 1966, 1310], [0, 0, 0, 3276, 1966, 1310], [0, 0, 0, 0, 0, 1310],
+ [], [], []]})"));
+  Write("consensus_epoch", 1, text(R"({"params": {"kappa": 32767, "bonds_moving_average": 900000,
+ "emission": 1000000000}, "stake": [1, 1, 0, 0], "weights": [[0, 0, 65535, 65535],
+ [0, 0, 65535, 0], [], []]})"));
+  Write("consensus_median", 0, text(R"({"stake": [0, 0.75, 0.25, 0], "weights": [[0, 0.1, 0],
+ [0, 0.2, 0.4], [0, 0.3, 0.1], [0, 0.4, 0.5]], "kappa": 0.24})"));
+  Write("consensus_median", 1, text(R"({"stake": [0, 0.3, 0.2, 0.5], "weights": [[0, 0.1, 0],
+ [0, 0.2, 0.4], [0, 0.3, 0.1], [0, 0, 0.5]], "kappa": 0.51})"));
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: fuzz_seeds OUT_DIR\n");
@@ -316,5 +334,6 @@ int main(int argc, char** argv) {
   LedgerSeeds(id);
   ShardSeeds();
   TarballSeeds();
+  ConsensusSeeds();
   return g_ok ? 0 : 1;
 }
