@@ -196,7 +196,7 @@ Result<std::vector<LeaderRow>> BuildLeaderboard(const LedgerStore& store) {
 
 std::string RenderTable(const std::vector<LeaderRow>& rows) {
   const std::vector<std::string> header = {"rank",      "miner",    "ema",           "rewards",
-                                           "submitted", "accepted", "last held-out", "rejections"};
+                                           "submitted", "accepted", "last improvement", "rejections"};
   // Right-aligned columns: the numbers.
   const std::vector<bool> right = {true, false, true, true, true, true, true, false};
   std::vector<std::vector<std::string>> cells;
@@ -266,7 +266,7 @@ std::string RenderHtml(const std::vector<LeaderRow>& rows) {
          ", ranked by EMA score, then rewards.</p>\n";
   out +=
       "<table>\n<thead><tr><th>rank</th><th>miner</th><th>name</th><th>EMA score</th>"
-      "<th>rewards</th><th>submitted</th><th>accepted</th><th>last held-out</th>"
+      "<th>rewards</th><th>submitted</th><th>accepted</th><th>last improvement</th>"
       "<th>rejections</th></tr></thead>\n<tbody>\n";
   for (size_t i = 0; i < rows.size(); ++i) {
     const LeaderRow& r = rows[i];

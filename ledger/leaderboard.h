@@ -21,7 +21,7 @@ struct LeaderRow {
   uint64_t rewards = 0;              // reward units over all epochs
   uint64_t rounds_submitted = 0;     // rounds in which the miner was scored at all
   uint64_t rounds_accepted = 0;      // rounds in which a score entry had reason 0
-  int64_t last_improvement_ppb = 0;  // held-out improvement x 1e9 in its latest scored round
+  int64_t last_improvement_ppb = 0;  // improvement x 1e9 in its latest scored round
   std::map<uint16_t, uint64_t> rejections;  // reason code -> rounds rejected for it
 };
 
@@ -42,7 +42,7 @@ std::string ReasonName(uint16_t code);
 Result<std::vector<LeaderRow>> BuildLeaderboard(const LedgerStore& store);
 
 // Aligned plain-text table, one line per row under a header: rank, miner (first 8 hex characters
-// of the key and the name), EMA score, rewards, rounds submitted, rounds accepted, last held-out
+// of the key and the name), EMA score, rewards, rounds submitted, rounds accepted, last
 // improvement in %, and rejections as "reason_name x count" (loconet::CodeName).
 std::string RenderTable(const std::vector<LeaderRow>& rows);
 

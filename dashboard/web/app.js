@@ -107,7 +107,7 @@
     }));
     out.push(el('div', {id: 'ranking'}, table(
         ['rank', 'miner', 'name', 'EMA score', 'rewards', 'submitted', 'accepted',
-         'last held-out', 'rejections'], rows, [1, 0, 0, 1, 1, 1, 1, 1, 0])));
+         'last improvement', 'rejections'], rows, [1, 0, 0, 1, 1, 1, 1, 1, 0])));
     out.push(el('h2', {}, 'Training'), plots);
     main.replaceChildren(...out);
     lossPlot(plots, rounds);
@@ -134,7 +134,7 @@
                     p.rejections.map((x) => ({cells: [x.round, x.reason, x.code]})), [1, 0, 1])
             : el('p', {}, 'None.'),
         el('h3', {}, 'Rounds'),
-        table(['round', 'result', 'held-out improvement', 'score', 'EMA', 'data factor'],
+        table(['round', 'result', 'improvement', 'score', 'EMA', 'data average'],
               p.rounds.map((x) => ({cells: [x.round, x.reason, percent(x.improvement_ppb),
                                             fixed(x.score_ppb, 4), fixed(x.ema_ppb, 4),
                                             fixed(x.data_ppb, 3)]})),
@@ -148,7 +148,7 @@
          [{label: 'units', values: p.rewards.map((x) => x.units), stroke: '#bf8700'}],
          'epoch', 'units');
     plot(plots, 'Data-check factor', xs,
-         [{label: 'data factor', values: p.rounds.map((x) => x.data_ppb / 1e9), stroke: '#8250df'}],
+         [{label: 'data average', values: p.rounds.map((x) => x.data_ppb / 1e9), stroke: '#8250df'}],
          'round', 'factor');
   }
 

@@ -140,7 +140,7 @@ TEST_CASE("the table lists every row with its columns", "[ledger]") {
   CHECK(table.find("rank") != std::string::npos);
   CHECK(table.find("rejections") != std::string::npos);
   CHECK(table.find(Miner(1).Short() + " alice") != std::string::npos);
-  CHECK(table.find("+1.235%") != std::string::npos);  // alice's last held-out improvement
+  CHECK(table.find("+1.235%") != std::string::npos);  // alice's last improvement
   CHECK(table.find("-0.200%") != std::string::npos);  // bob's
   CHECK(table.find("data_receipt x 1, late x 1") == std::string::npos);
   CHECK(table.find("late x 1, data_receipt x 1") != std::string::npos);  // in code order

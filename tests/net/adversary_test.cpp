@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -21,31 +22,41 @@
 using namespace loconet;
 using loconet::testing::TempDir;
 
-// A corpus whose pages differ: each 256-token page draws its words from its own small set, so
-// training on one's assigned pages is measurably better on them than on other pages (what the
-// validator's assigned-data check looks for). Byte tokens.
-static bool WriteTopicCorpus(const std::string& dir) {
-  uint64_t x = 0x1234567;
-  auto next = [&x](uint64_t n) {
+namespace {
+
+// xorshift64, so that the corpora below are the same on every run.
+struct XorShift {
+  uint64_t x;
+  uint64_t operator()(uint64_t n) {
     x ^= x << 13;
     x ^= x >> 7;
     x ^= x << 17;
     return x % n;
-  };
-  std::vector<std::string> pool;
-  for (int i = 0; i < 200; ++i) {
-    std::string w;
-    for (uint64_t j = 0, len = 3 + next(5); j < len; ++j) w += static_cast<char>('a' + next(26));
-    pool.push_back(w);
   }
+};
+
+// `count` words of min_len + next(spread) letters from `first` to `first` + 25.
+std::vector<std::string> Words(XorShift& next, int count, uint64_t min_len, uint64_t spread,
+                               char first) {
+  std::vector<std::string> words;
+  for (int i = 0; i < count; ++i) {
+    std::string w;
+    for (uint64_t j = 0, len = min_len + next(spread); j < len; ++j) {
+      w += static_cast<char>(first + next(26));
+    }
+    words.push_back(w);
+  }
+  return words;
+}
+
+// train.shard (600 pages) and heldout.shard (60 pages) of 256 byte tokens, each page the first
+// 256 bytes of what `page` returns (at least that many).
+bool WritePages(const std::string& dir, const std::function<std::string()>& page) {
   auto make = [&](size_t pages) {
     std::vector<uint32_t> tokens;
     for (size_t p = 0; p < pages; ++p) {
-      std::vector<std::string> words;
-      for (int i = 0; i < 6; ++i) words.push_back(pool[next(pool.size())]);
-      std::string page;
-      while (page.size() < 256) page += words[next(words.size())] + (next(6) == 0 ? ". " : " ");
-      for (size_t i = 0; i < 256; ++i) tokens.push_back(static_cast<unsigned char>(page[i]));
+      const std::string text = page();
+      for (size_t i = 0; i < 256; ++i) tokens.push_back(static_cast<unsigned char>(text[i]));
     }
     return tokens;
   };
@@ -53,53 +64,70 @@ static bool WriteTopicCorpus(const std::string& dir) {
          datasets::WriteShard(dir + "/heldout.shard", make(60), 256, 256).ok();
 }
 
+// A corpus whose pages differ: each 256-token page draws its words from its own small set, so
+// training on one's assigned pages is measurably better on them than on other pages (what the
+// validator's assigned-data check looks for). Byte tokens.
+bool WriteTopicCorpus(const std::string& dir) {
+  XorShift next{0x1234567};
+  const std::vector<std::string> pool = Words(next, 200, 3, 5, 'a');
+  return WritePages(dir, [&] {
+    std::vector<std::string> words;
+    for (int i = 0; i < 6; ++i) words.push_back(pool[next(pool.size())]);
+    std::string page;
+    while (page.size() < 256) page += words[next(words.size())] + (next(6) == 0 ? ". " : " ");
+    return page;
+  });
+}
+
 // A corpus with a shared language and page topics: every word is followed by one of its three
 // successors in one fixed table (the language, which training on any page teaches), except that
 // about half of the words are the page's own six topic words (which only training on that
 // page teaches). Honest training then helps unseen pages, and its own pages more: the structure
 // the evaluation pages and the work factor rely on. Byte tokens.
-static bool WriteLanguageCorpus(const std::string& dir) {
-  uint64_t x = 0x7654321;
-  auto next = [&x](uint64_t n) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return x % n;
-  };
-  std::vector<std::string> pool;
-  for (int i = 0; i < 120; ++i) {
-    std::string w;
-    for (uint64_t j = 0, len = 2 + next(5); j < len; ++j) w += static_cast<char>('a' + next(26));
-    pool.push_back(w);
-  }
+bool WriteLanguageCorpus(const std::string& dir) {
+  XorShift next{0x7654321};
+  const std::vector<std::string> pool = Words(next, 120, 2, 5, 'a');
   std::vector<std::array<size_t, 3>> successors(pool.size());
   for (auto& s : successors) s = {next(pool.size()), next(pool.size()), next(pool.size())};
-  auto make = [&](size_t pages) {
-    std::vector<uint32_t> tokens;
-    for (size_t p = 0; p < pages; ++p) {
-      std::vector<std::string> topic;
-      for (int i = 0; i < 6; ++i) {
-        std::string w;
-        for (uint64_t j = 0, len = 3 + next(4); j < len; ++j) w += static_cast<char>('A' + next(26));
-        topic.push_back(w);
+  return WritePages(dir, [&] {
+    const std::vector<std::string> topic = Words(next, 6, 3, 4, 'A');
+    size_t word = next(pool.size());
+    std::string page;
+    while (page.size() < 256) {
+      if (next(2) == 0) {
+        page += topic[next(topic.size())] + " ";
+      } else {
+        word = successors[word][next(3)];
+        page += pool[word] + " ";
       }
-      size_t word = next(pool.size());
-      std::string page;
-      while (page.size() < 256) {
-        if (next(2) == 0) {
-          page += topic[next(topic.size())] + " ";
-        } else {
-          word = successors[word][next(3)];
-          page += pool[word] + " ";
-        }
-      }
-      for (size_t i = 0; i < 256; ++i) tokens.push_back(static_cast<unsigned char>(page[i]));
     }
-    return tokens;
-  };
-  return datasets::WriteShard(dir + "/train.shard", make(600), 256, 256).ok() &&
-         datasets::WriteShard(dir + "/heldout.shard", make(60), 256, 256).ok();
+    return page;
+  });
 }
+
+// Runs a devnet of 2 honest nano miners beside `adversaries` in `net` with `settings`: fails the
+// test with the devnet's output if it does not succeed, checks that the ledger verifies, and
+// returns the leaderboard, ranked.
+std::vector<ledger::LeaderRow> RunDevnet(const TempDir& dir, const std::string& net,
+                                         const std::string& settings,
+                                         const std::string& adversaries) {
+  std::string cmd = std::string(LOCONET_BINARY) + " devnet --miners 2 --model " +
+                    LOCONET_SOURCE_DIR + "/configs/models/nano.toml --data " + dir.path() +
+                    " --dir " + net + " " + settings + " --adversaries " + adversaries + " > " +
+                    (dir / "out.txt") + " 2>&1";
+  const int rc = std::system(cmd.c_str());
+  std::ifstream out_file(dir / "out.txt");
+  std::string output((std::istreambuf_iterator<char>(out_file)), std::istreambuf_iterator<char>());
+  if (rc != 0) FAIL(output);
+  auto store = ledger::LedgerStore::Open(net + "/validator/ledger", true);
+  REQUIRE(store.ok());
+  CHECK(ledger::VerifyLedger(**store).ok());
+  auto rows = ledger::BuildLeaderboard(**store);
+  REQUIRE(rows.ok());
+  return *rows;
+}
+
+}  // namespace
 
 TEST_CASE("honest miners outrank every kind of adversary", "[net][slow][adversary]") {
   TempDir dir;
@@ -114,24 +142,12 @@ TEST_CASE("honest miners outrank every kind of adversary", "[net][slow][adversar
   // 6 rounds: `replay` works honestly in its first round, and with 4 rounds that round's score,
   // decayed three times, could still exceed an honest miner's noisy EMA (seen once in seven
   // runs: 0.0015 against 0.0013).
-  std::string cmd = std::string(LOCONET_BINARY) + " devnet --miners 2 --rounds 6 --model " +
-                    LOCONET_SOURCE_DIR + "/configs/models/nano.toml --data " + dir.path() +
-                    " --dir " + net +
-                    " --local-steps 20 --batch 8 --pages-per-miner 4 --round-seconds 25"
-                    " --lr 0.01 --adversaries " + list + " > " + (dir / "out.txt") + " 2>&1";
-  const int rc = std::system(cmd.c_str());
-  std::ifstream out_file(dir / "out.txt");
-  std::string output((std::istreambuf_iterator<char>(out_file)), std::istreambuf_iterator<char>());
-  INFO(output);
-  REQUIRE(rc == 0);
-
-  auto store = ledger::LedgerStore::Open(net + "/validator/ledger", true);
-  REQUIRE(store.ok());
-  CHECK(ledger::VerifyLedger(**store).ok());
-  auto rows = ledger::BuildLeaderboard(**store);
-  REQUIRE(rows.ok());
+  const std::vector<ledger::LeaderRow> rows = RunDevnet(
+      dir, net,
+      "--rounds 6 --local-steps 20 --batch 8 --pages-per-miner 4 --round-seconds 25 --lr 0.01",
+      list);
   std::map<std::string, ledger::LeaderRow> by_name;
-  for (const auto& r : *rows) by_name[r.name] = r;
+  for (const auto& r : rows) by_name[r.name] = r;
   REQUIRE(by_name.count("miner-0"));
   REQUIRE(by_name.count("miner-1"));
   const int64_t honest_min = std::min(by_name["miner-0"].ema_ppb, by_name["miner-1"].ema_ppb);
@@ -169,9 +185,9 @@ TEST_CASE("honest miners outrank every kind of adversary", "[net][slow][adversar
     }
   }
   // Every honest miner outranks every adversary.
-  size_t worst_honest = 0, best_adversary = rows->size();
-  for (size_t i = 0; i < rows->size(); ++i) {
-    const std::string& n = (*rows)[i].name;
+  size_t worst_honest = 0, best_adversary = rows.size();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const std::string& n = rows[i].name;
     if (n.rfind("miner-", 0) == 0) worst_honest = std::max(worst_honest, i);
     if (n.rfind("adv-", 0) == 0) best_adversary = std::min(best_adversary, i);
   }
@@ -199,29 +215,15 @@ TEST_CASE("lazy and held-out and Sybil miners earn less than honest ones",
   TempDir dir;
   REQUIRE(WriteLanguageCorpus(dir.path()));
   const std::string net = dir / "net";
-  std::string cmd = std::string(LOCONET_BINARY) + " devnet --miners 2 --rounds 8 --model " +
-                    LOCONET_SOURCE_DIR + "/configs/models/nano.toml --data " + dir.path() +
-                    " --dir " + net +
-                    " --local-steps 20 --batch 8 --round-seconds 25"
-                    " --lr 0.01 --adversaries lazy,heldout_only,heldout_mix,sybil > " +
-                    (dir / "out.txt") + " 2>&1";
-  const int rc = std::system(cmd.c_str());
-  std::ifstream out_file(dir / "out.txt");
-  std::string output((std::istreambuf_iterator<char>(out_file)), std::istreambuf_iterator<char>());
-  INFO(output);
-  REQUIRE(rc == 0);
-
+  const std::vector<ledger::LeaderRow> rows =
+      RunDevnet(dir, net, "--rounds 8 --local-steps 20 --batch 8 --round-seconds 25 --lr 0.01",
+                "lazy,heldout_only,heldout_mix,sybil");
   // The measurements behind the pay, shown if a check below fails.
   std::ifstream status_file(net + "/validator/status.jsonl");
   std::string status((std::istreambuf_iterator<char>(status_file)), std::istreambuf_iterator<char>());
   INFO(status);
-  auto store = ledger::LedgerStore::Open(net + "/validator/ledger", true);
-  REQUIRE(store.ok());
-  CHECK(ledger::VerifyLedger(**store).ok());
-  auto rows = ledger::BuildLeaderboard(**store);
-  REQUIRE(rows.ok());
   std::map<std::string, ledger::LeaderRow> by_name;
-  for (const auto& r : *rows) by_name[r.name] = r;
+  for (const auto& r : rows) by_name[r.name] = r;
   for (const char* n : {"miner-0", "miner-1", "adv-lazy", "adv-heldout_only", "adv-heldout_mix",
                         "adv-sybil-0", "adv-sybil-1"}) {
     INFO(n);
@@ -231,7 +233,7 @@ TEST_CASE("lazy and held-out and Sybil miners earn less than honest ones",
   // summed over rounds 1 on (round 0 starts from a fresh model), from the validator's status
   // lines: every attacker shows less than every honest miner. This is what the work factor pays.
   std::map<std::string, std::string> name_of;  // short key -> name
-  for (const auto& r : *rows) name_of[r.miner.Short()] = r.name;
+  for (const auto& r : rows) name_of[r.miner.Short()] = r.name;
   std::map<std::string, double> work;
   std::istringstream lines(status);
   for (std::string line; std::getline(lines, line);) {

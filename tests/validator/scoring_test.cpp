@@ -86,7 +86,7 @@ TEST_CASE("a round's score carries the work each update shows on its own pages",
   standings[K(2)] = Standing{0, 1000000000};
   RoundOutcome o;
   o.round = 2;
-  // The same held-out improvement; the first miner's own pages gained 0.2 more than random
+  // The same improvement; the first miner's own pages gained 0.2 more than random
   // ones, the second's (a quarter of the work) 0.05 more.
   Measured full{K(1), 0, 0.02, 0};
   full.own_gain = 0.25;
