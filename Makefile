@@ -6,7 +6,7 @@ export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_f
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps configure build test demo dashboard bench bench-compression bench-incentives fuzz fuzz-seeds clean
+.PHONY: all deps configure build test demo dashboard bench bench-compression bench-incentives bench-network fuzz fuzz-seeds clean
 
 all: build
 
@@ -41,6 +41,11 @@ bench-compression: build
 # Rewards by group of miners in devnets: equal honest miners, and honest miners beside attacks.
 bench-incentives: build
 	@bash scripts/bench-incentives.sh $(BUILD_DIR)
+
+# The network beside one machine at equal tokens: single node, synchronous data parallel, the
+# DiLoCo simulation and a devnet, on the same held-out batches.
+bench-network: build
+	@bash scripts/bench-network.sh $(BUILD_DIR)
 
 # libFuzzer targets with ASan + UBSan (clang, torch-free; fuzz/CMakeLists.txt), each run for
 # FUZZ_SECONDS from the seed corpus in tests/fuzz_corpus/; fails on any crash.

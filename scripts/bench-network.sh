@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# `make bench-network`: the network beside one machine at equal training tokens (issue 13).
+# Trains the micro model on the default corpus four ways with the same number of tokens and
+# measures each final model on the same held-out batches:
+#   - single node: one model, batch 8, 4 x ROUNDS x H steps (`loconet train`);
+#   - synchronous data parallel: 4 workers of batch 8 averaging gradients every step, ROUNDS x H
+#     steps (`loconet train --sync-dp`, in one process);
+#   - DiLoCo simulation: 4 workers of batch 8, H local steps, int8 pseudo-gradients with error
+#     feedback, outer Nesterov 0.7 / 0.9 (`loconet train --workers 4`, in one process);
+#   - devnet: a validator and 4 miners as processes over ZeroMQ with `make demo`'s settings
+#     (`loconet devnet`, H local steps of batch 8, ROUNDS rounds).
+# All four draw their held-out batches the same way: 32 batches of 8 rows from every held-out
+# page with seed 1 xor 0x5eed (the validator's `heldout_loss` and `loconet train`'s evaluation),
+# so the losses are on the same 32,768 tokens. The inner schedule is the devnet miners': lr 3e-3,
+# 10 warm-up steps, cosine to 10% over the run. Prints one table, also written to
+# BUILD_DIR/bench-network.md. About 12 minutes on 2 cores with the default 10 rounds.
+# Usage: scripts/bench-network.sh BUILD_DIR [ROUNDS] [H]
+set -euo pipefail
+build=${1:-build}
+rounds=${2:-10}
+h=${3:-30}
+workers=4
+batch=8
+bin="$build/apps/loconet"
+out="$build/bench-network.md"
+dir=runs/bench-network
+rm -rf "$dir"
+mkdir -p "$dir"
+"$bin" data prepare --out data/corpus --cache data/cache > /dev/null
+context=$(grep -m1 '^context' configs/models/micro.toml | sed 's/[^0-9]//g')
+tokens=$((workers * rounds * h * batch * context))
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", b - a }'; }
+# The last held-out loss of a `loconet train --metrics` file.
+train_loss() { grep -o '"heldout_loss":[0-9.e+-]*' "$1" | tail -1 | cut -d: -f2; }
+
+# One `loconet train` run: NAME STEPS EXTRA-ARGS...
+train() {
+  local name=$1 steps=$2
+  shift 2
+  cat > "$dir/$name.toml" <<EOF
+model = "$(pwd)/configs/models/micro.toml"
+
+[data]
+dir = "$(pwd)/data/corpus"
+
+[train]
+steps = $steps
+batch = $batch
+lr = 3e-3
+min_lr_ratio = 0.1
+warmup_steps = 10
+seed = 1
+threads = 0
+
+[eval]
+every = $steps
+batches = 32
+
+[checkpoint]
+path = "$(pwd)/$dir/$name/checkpoint.pt"
+EOF
+  local t0
+  t0=$(now)
+  "$bin" train --config "$dir/$name.toml" --metrics "$dir/$name/metrics.jsonl" --no-progress \
+    "$@" > "$dir/$name.log" 2>&1
+  local t1
+  t1=$(now)
+  local bytes
+  bytes=$(grep -o 'sent [0-9]* update bytes per worker' "$dir/$name.log" | awk '{print $2}')
+  echo "$name $(train_loss "$dir/$name/metrics.jsonl") ${bytes:-0} $(elapsed "$t0" "$t1")"
+}
+
+results=()
+echo "bench-network: single node" >&2
+results+=("$(train single $((workers * rounds * h)))")
+echo "bench-network: synchronous data parallel" >&2
+results+=("$(train sync_dp $((rounds * h)) --workers $workers --sync-dp)")
+echo "bench-network: DiLoCo simulation" >&2
+results+=("$(train diloco_sim $((rounds * h)) --workers $workers --local-steps "$h" --codec int8)")
+echo "bench-network: devnet" >&2
+t0=$(now)
+"$bin" devnet --rounds "$rounds" --miners $workers --local-steps "$h" --batch $batch \
+  --model configs/models/micro.toml --data data/corpus --dir "$dir/devnet" > "$dir/devnet.log" 2>&1
+t1=$(now)
+devnet_loss=$(grep -o '"heldout_loss":[0-9.e+-]*' "$dir/devnet/validator/status.jsonl" | tail -1 |
+  cut -d: -f2)
+devnet_bytes=$(cat "$dir"/devnet/miner-*/rounds.jsonl | grep -o '"bytes":[0-9]*' | cut -d: -f2 |
+  awk -v w=$workers '{ s += $1 } END { printf "%.0f", s / w }')
+results+=("devnet $devnet_loss $devnet_bytes $(elapsed "$t0" "$t1")")
+
+dp_loss=$(echo "${results[1]}" | awk '{print $2}')
+single_loss=$(echo "${results[0]}" | awk '{print $2}')
+{
+  echo "# Network benchmark"
+  echo
+  echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
+  echo "- micro model, $tokens training tokens each ($workers x $rounds rounds x H $h x batch $batch x context $context)"
+  echo
+  echo "| run | held-out loss | vs sync DP | vs single node | bytes sent per worker | wall time |"
+  echo "|---|---|---|---|---|---|"
+  for r in "${results[@]}"; do
+    set -- $r
+    awk -v n="$1" -v l="$2" -v dp="$dp_loss" -v s="$single_loss" -v b="$3" -v t="$4" 'BEGIN {
+      printf "| %s | %.4f | %.3fx | %.3fx | %s | %d s |\n", n, l, l / dp, l / s,
+        (b > 0 ? sprintf("%.2f MB", b / 1e6) : "-"), t }'
+  done
+} | tee "$out"
+echo "written to $out"
