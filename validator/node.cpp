@@ -264,7 +264,7 @@ struct ValidatorNode::Impl {
         LateReject(round.accepted[i], verdicts[i]);
       }
     }
-    // Score: held-out improvement and data verdict of each kept update.
+    // Score: improvement on the evaluation batches and data verdict of each kept update.
     const std::vector<double> base_losses = BlockLosses(model, blocks);
     double base_loss = 0;  // summed as EvaluateLoss does, without evaluating the blocks again
     for (double l : base_losses) base_loss += l;
@@ -287,7 +287,7 @@ struct ValidatorNode::Impl {
     for (const AcceptedUpdate* a : kept) {
       const auto scoring_start = std::chrono::steady_clock::now();
       LOCONET_ASSIGN_OR_RETURN(Update u, Decode(*a));
-      const Heldout eval = MeasureHeldout(model, u, cfg.eval_lr, blocks, base_losses);
+      const BlockGains eval = MeasureOnBlocks(model, u, cfg.eval_lr, blocks, base_losses);
       Measured m{a->miner, a->order, eval.improvement};
       LOCONET_ASSIGN_OR_RETURN(DataVerdict data,
                                DataVerdictOf(model, u, a->miner, check, eval.gains));
@@ -296,7 +296,7 @@ struct ValidatorNode::Impl {
       m.random_gain = data.random_gain;
       if (cfg.contamination_z > 0) {
         if (heldout_base.empty()) heldout_base = BlockLosses(model, heldout_blocks);
-        const Heldout split = MeasureHeldout(model, u, cfg.eval_lr, heldout_blocks, heldout_base);
+        const BlockGains split = MeasureOnBlocks(model, u, cfg.eval_lr, heldout_blocks, heldout_base);
         m.contamination_z = ContaminationZ(split.gains, eval.gains, cfg.contamination_margin);
       }
       if (cfg.contamination_z > 0 && m.contamination_z > cfg.contamination_z) {

@@ -60,7 +60,7 @@ double RelativeGain(double before, double after) {
 // The relative improvement of the update on each block separately.
 std::vector<double> PerBlockImprovements(GPT& model, const Update& update, double eval_lr,
                                          const std::vector<torch::Tensor>& blocks) {
-  return MeasureHeldout(model, update, eval_lr, blocks, BlockLosses(model, blocks)).gains;
+  return MeasureOnBlocks(model, update, eval_lr, blocks, BlockLosses(model, blocks)).gains;
 }
 
 void MeanAndVariance(const std::vector<double>& x, double* mean, double* var) {
@@ -81,11 +81,11 @@ std::vector<double> BlockLosses(GPT& model, const std::vector<torch::Tensor>& bl
   return out;
 }
 
-Heldout MeasureHeldout(GPT& model, const Update& update, double eval_lr,
-                       const std::vector<torch::Tensor>& blocks,
-                       const std::vector<double>& base_losses) {
+BlockGains MeasureOnBlocks(GPT& model, const Update& update, double eval_lr,
+                           const std::vector<torch::Tensor>& blocks,
+                           const std::vector<double>& base_losses) {
   const std::vector<double> after = LossesAfter(model, update, eval_lr, blocks);
-  Heldout h;
+  BlockGains h;
   double before_sum = 0, after_sum = 0;  // summed as EvaluateLoss does
   for (size_t i = 0; i < after.size() && i < base_losses.size(); ++i) {
     before_sum += base_losses[i];

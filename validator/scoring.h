@@ -1,9 +1,10 @@
-// Scoring a round: each kept update's held-out improvement and assigned-data verdict, then the
-// round's score record and every miner's running standing (EMA score, data factor).
+// Scoring a round: each kept update's improvement on the round's evaluation pages and its
+// assigned-data verdict, then the round's score record and every miner's running standing (EMA
+// score, data average).
 //
-// Measurement (MeasureHeldout, DataVerdictOf) evaluates the model and so depends on LibTorch;
+// Measurement (MeasureOnBlocks, DataVerdictOf) evaluates the model and so depends on LibTorch;
 // ScoreRound is a pure function of the measurements and the previous standings, in the ledger's
-// fixed point, so that `ledger verify` can recompute every score, EMA and data factor.
+// fixed point, so that `ledger verify` can recompute every score, EMA and data average.
 #pragma once
 
 #include <torch/torch.h>
@@ -36,8 +37,8 @@ uint64_t SeedFrom(const Hash256& h);
 // The loss of `model` on each block.
 std::vector<double> BlockLosses(GPT& model, const std::vector<torch::Tensor>& blocks);
 
-// An update measured on the round's held-out blocks.
-struct Heldout {
+// An update measured on a set of blocks (the round's evaluation batches, own pages, ...).
+struct BlockGains {
   double improvement = 0;     // (L(theta) - L(theta - eval_lr * update)) / L(theta), L the mean
                               // over the blocks; -1 if the loss after the update is not finite
   std::vector<double> gains;  // the same relative gain on each block separately
@@ -45,9 +46,9 @@ struct Heldout {
 
 // Measures `update` on `blocks`, given base_losses = BlockLosses(model, blocks). `model` is left
 // as it was.
-Heldout MeasureHeldout(GPT& model, const Update& update, double eval_lr,
-                       const std::vector<torch::Tensor>& blocks,
-                       const std::vector<double>& base_losses);
+BlockGains MeasureOnBlocks(GPT& model, const Update& update, double eval_lr,
+                           const std::vector<torch::Tensor>& blocks,
+                           const std::vector<double>& base_losses);
 
 // The round's evaluation pages: `count` pages of the training shard's `num_pages` that are
 // assigned to none of `miners` this round (datasets::AssignPages with `round_seed` and
@@ -81,7 +82,7 @@ struct DataCheck {
 
 struct DataVerdict {
   int verdict = 0;                       // +1, -1, or 0 when there is nothing to compare
-  double own_gain = 0, random_gain = 0;  // relative improvements on each side (means)
+  double own_gain = 0, random_gain = 0;  // mean relative gains: own pages, evaluation pages
 };
 
 // Compares the update's gain on `data_batches` batches of `data_pages` of the miner's own
@@ -113,7 +114,7 @@ struct Measured {
   uint32_t order = 0;
   double improvement = 0;
   int verdict = 0;                       // +1, -1, or 0 (no verdict)
-  double own_gain = 0, random_gain = 0;  // the data check's two sides (work = own - random)
+  double own_gain = 0, random_gain = 0;  // own pages, evaluation pages (work = own - random)
   double contamination_z = 0;            // ContaminationZ, for the status line
 };
 
