@@ -65,8 +65,20 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
     *exit_code = s.ok() ? 0 : Fail("miner", s);
   });
 
-  auto* d = app.add_subcommand("devnet", "Run a validator and miners as local processes");
+  auto* d = app.add_subcommand("devnet", "Run validators and miners as local processes");
   auto o = std::make_shared<DevnetOptions>();
+  d->add_option("--validators", o->validators,
+                 "Number of validators (more than 1: a signed network file, Yuma consensus)")
+      ->check(CLI::Range(1, 16));
+  d->add_option("--lead-timeout", o->lead_timeout_seconds,
+                "Seconds a follower waits for the lead before the next validator takes over");
+  d->add_option("--kill-lead-after", o->kill_lead_after_round,
+                "Failover drill: kill validator-0 once it has closed this round");
+  d->add_flag("--dishonest-validator", o->dishonest_validator,
+              "Consensus drill: the last validator inflates the miner folder --dishonest-target");
+  d->add_option("--dishonest-target", o->dishonest_target,
+                "Miner folder the dishonest validator inflates")
+      ->capture_default_str();
   d->add_option("--miners", o->miners, "Number of miners")->check(CLI::Range(1, 64));
   d->add_option("--rounds", o->rounds, "Rounds to run")->check(CLI::Range(1, 100000));
   d->add_option("--model", o->model_config, "Model config file");

@@ -1,4 +1,5 @@
 #include "apps/devnet.h"
+#include "apps/devnet_validators.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -83,27 +84,63 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
                  data + ": no train.shard and heldout.shard; run `loconet data prepare`");
   }
 
-  // The validator.
-  const fs::path vdir = dir / "validator";
-  LOCONET_RETURN_IF_ERROR(MakeDirs(vdir.string()));
-  const Identity validator_id = Identity::Generate();
-  LOCONET_RETURN_IF_ERROR(validator_id.Save((vdir / "key").string()));
-  std::ofstream vc(vdir / "validator.toml");
-  vc << "model = " << Quote(model) << "\n\n[validator]\nkey = \"key\"\ndb = \"ledger\"\n"
-     << "state = \"state.pt\"\nstatus_file = \"status.jsonl\"\ndata = " << Quote(data) << "\n"
-     << "endpoints_file = \"endpoints.json\"\n"
-     << "router = \"tcp://127.0.0.1:0\"\npub = \"tcp://127.0.0.1:0\"\nthreads = 1\n\n"
-     << "[round]\ncount = " << o.rounds << "\nmin_miners = "
-     << o.miners + o.adversaries.size() +
-            std::count(o.adversaries.begin(), o.adversaries.end(), std::string("sybil"))
-     << "\nseconds = " << o.round_seconds << "\n"
-     << "local_steps = " << o.local_steps << "\nbatch = " << o.batch
-     << "\npages_per_miner = " << o.pages_per_miner << "\ncodec = " << Quote(o.codec)
-     << "\n\n[registration]\n# a devnet's miners solve a small proof of work (16 Argon2id "
-     << "evaluations of 1 MiB on average)\npow_bits = 4\npow_memory_kib = 1024\n"
-     << "\n[rewards]\nepoch_rounds = " << std::max<int64_t>(1, std::min<int64_t>(5, o.rounds))
-     << "\n";
-  vc.close();
+  // The validators: one, alone on the default network; or several, listed with equal stakes
+  // in a network file they all signed, each following the others (docs/protocol.md, "Several
+  // validators"). validator-0 (folder `validator`) leads first.
+  const int nv = std::max(1, o.validators);
+  const int64_t miner_count =
+      o.miners + static_cast<int64_t>(o.adversaries.size()) +
+      std::count(o.adversaries.begin(), o.adversaries.end(), std::string("sybil"));
+  std::vector<ValidatorPlan> vplans(static_cast<size_t>(nv));
+  for (int i = 0; i < nv; ++i) {
+    ValidatorPlan& v = vplans[static_cast<size_t>(i)];
+    v.dir = dir / (i == 0 ? std::string("validator") : "validator-" + std::to_string(i));
+    LOCONET_RETURN_IF_ERROR(MakeDirs(v.dir.string()));
+    v.id = Identity::Generate();
+    LOCONET_RETURN_IF_ERROR(v.id.Save((v.dir / "key").string()));
+  }
+  // With several validators an epoch's consensus is written a round after it ends: epochs
+  // short enough that a run sees at least two.
+  const int64_t epoch_rounds =
+      nv == 1 ? std::max<int64_t>(1, std::min<int64_t>(5, o.rounds))
+              : std::max<int64_t>(1, std::min<int64_t>(5, (o.rounds - 1) / 2));
+  std::string network_file;
+  if (nv > 1) {
+    network_file = (dir / "network.toml").string();
+    LOCONET_RETURN_IF_ERROR(WriteDevnetGenesis(network_file, vplans, epoch_rounds));
+    for (ValidatorPlan& v : vplans) {
+      LOCONET_ASSIGN_OR_RETURN(int router_port, FreeLocalPort());
+      LOCONET_ASSIGN_OR_RETURN(int pub_port, FreeLocalPort());
+      v.router = "tcp://127.0.0.1:" + std::to_string(router_port);
+      v.pub = "tcp://127.0.0.1:" + std::to_string(pub_port);
+    }
+  }
+  for (size_t i = 0; i < vplans.size(); ++i) {
+    const ValidatorPlan& v = vplans[i];
+    std::ofstream vc(v.dir / "validator.toml");
+    vc << "model = " << Quote(model) << "\n\n[validator]\nkey = \"key\"\ndb = \"ledger\"\n"
+       << "state = \"state.pt\"\nstatus_file = \"status.jsonl\"\ndata = " << Quote(data) << "\n"
+       << "endpoints_file = \"endpoints.json\"\n"
+       << "router = " << Quote(v.router.empty() ? "tcp://127.0.0.1:0" : v.router)
+       << "\npub = " << Quote(v.pub.empty() ? "tcp://127.0.0.1:0" : v.pub) << "\nthreads = 1\n";
+    if (nv > 1) {
+      vc << "network = " << Quote(network_file)
+         << "\nlead_timeout_seconds = " << o.lead_timeout_seconds << "\n";
+    }
+    vc << "\n[round]\ncount = " << o.rounds << "\nmin_miners = " << miner_count
+       << "\nseconds = " << o.round_seconds << "\n"
+       << "local_steps = " << o.local_steps << "\nbatch = " << o.batch
+       << "\npages_per_miner = " << o.pages_per_miner << "\ncodec = " << Quote(o.codec)
+       << "\n\n[registration]\n# a devnet's miners solve a small proof of work (16 Argon2id "
+       << "evaluations of 1 MiB on average)\npow_bits = 4\npow_memory_kib = 1024\n"
+       << "\n[rewards]\nepoch_rounds = " << epoch_rounds << "\n";
+    for (size_t j = 0; j < vplans.size() && nv > 1; ++j) {
+      if (j == i) continue;
+      vc << "\n[peers.validator-" << j << "]\nkey = " << Quote(vplans[j].id.public_key().Hex())
+         << "\nrouter = " << Quote(vplans[j].router) << "\npub = " << Quote(vplans[j].pub) << "\n";
+    }
+  }
+  const fs::path vdir = vplans[0].dir;
   const std::string status_file = (vdir / "status.jsonl").string();
 
   // The dashboard waits for the ledger the validator is about to create. The network runs
@@ -118,33 +155,6 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
     } else {
       out << "devnet: no dashboard (" << served.status().ToString() << ")\n" << std::flush;
     }
-  }
-
-  LOCONET_ASSIGN_OR_RETURN(
-      pid_t validator, Spawn({binary, "validator", "--config", (vdir / "validator.toml").string()},
-                             (vdir / "log.txt").string()));
-  // The validator binds port 0; it writes the ports it got once it serves.
-  std::string router, pub;
-  for (int waited = 0; router.empty(); waited += 50) {
-    int status = 0;
-    if (::waitpid(validator, &status, WNOHANG) == validator) {
-      return Error(Code::kInternal,
-                   "the validator stopped before serving; see " + (vdir / "log.txt").string());
-    }
-    if (stop.load() || waited > 120000) {
-      Stop(validator, 2000);
-      return Error(Code::kTimeout, "the validator did not start serving within 120 s");
-    }
-    auto text = ReadFile((vdir / "endpoints.json").string());
-    if (text.ok()) {
-      auto j = nlohmann::json::parse(*text, nullptr, false);
-      if (!j.is_discarded() && j.contains("router") && j.contains("pub")) {
-        router = j["router"].get<std::string>();
-        pub = j["pub"].get<std::string>();
-        break;
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 
   // The miners' data: the training shard and what describes it, never the held-out split
@@ -185,14 +195,52 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
     LOCONET_RETURN_IF_ERROR(MakeDirs(mdir.string()));
     LOCONET_RETURN_IF_ERROR(Identity::Generate().Save((mdir / "key").string()));
   }
+  if (o.dishonest_validator && nv > 1) {
+    // The last validator credits one miner the score cap every round (validator/config.h).
+    const fs::path target = dir / o.dishonest_target / "key";
+    LOCONET_ASSIGN_OR_RETURN(Identity friend_id, Identity::Load(target.string()));
+    std::ofstream vc(vplans.back().dir / "validator.toml", std::ios::app);
+    vc << "\n[adversary]\ninflate_miner = " << Quote(friend_id.public_key().Hex()) << "\n";
+    out << "devnet: " << vplans.back().dir.filename().string() << " is dishonest: it inflates "
+        << o.dishonest_target << "\n";
+  }
+
+  // Start the validators; each writes the ports it got once it serves.
+  std::vector<pid_t> validators;
+  auto stop_all = [&](const std::vector<pid_t>& pids) {
+    for (pid_t p : pids) Stop(p, 2000);
+  };
+  for (ValidatorPlan& v : vplans) {
+    auto pid = Spawn({binary, "validator", "--config", (v.dir / "validator.toml").string()},
+                     (v.dir / "log.txt").string());
+    if (!pid.ok()) {
+      stop_all(validators);
+      return pid.status();
+    }
+    validators.push_back(*pid);
+  }
+  for (size_t i = 0; i < vplans.size(); ++i) {
+    Status up = WaitForEndpoints(validators[i], vplans[i].dir, stop, &vplans[i]);
+    if (!up.ok()) {
+      stop_all(validators);
+      return up;
+    }
+  }
+
   for (const MinerPlan& plan : plans) {
     const std::string& name = plan.name;
     const fs::path mdir = dir / name;
     std::ofstream mc(mdir / "miner.toml");
-    mc << "model = " << Quote(model) << "\n\n[miner]\nkey = \"key\"\nname = " << Quote(name)
-       << "\nvalidator = " << Quote(router) << "\nvalidator_pub = " << Quote(pub)
-       << "\nvalidator_key = " << Quote(validator_id.public_key().Hex())
-       << "\ndata = " << Quote(miner_data.string())
+    mc << "model = " << Quote(model) << "\n\n[miner]\nkey = \"key\"\nname = " << Quote(name);
+    if (nv == 1) {
+      mc << "\nvalidator = " << Quote(vplans[0].router)
+         << "\nvalidator_pub = " << Quote(vplans[0].pub)
+         << "\nvalidator_key = " << Quote(vplans[0].id.public_key().Hex());
+    } else {
+      // A validator that is down costs a miner this long per request before it moves on.
+      mc << "\nnetwork = " << Quote(network_file) << "\nrequest_timeout_ms = 2000";
+    }
+    mc << "\ndata = " << Quote(miner_data.string())
        << "\nlog_file = \"rounds.jsonl\"\nthreads = 1\nrounds = " << o.rounds
        << "\ndump_submission = " << (plan.dump ? "true" : "false") << "\n";
     if (!plan.attack.empty()) {
@@ -202,72 +250,116 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
     }
     mc << "\n[train]\nlr = " << o.lr << "\nwarmup_steps = " << o.warmup_steps
        << "\ntotal_steps = " << o.rounds * o.local_steps << "\n";
+    for (size_t j = 0; j < vplans.size() && nv > 1; ++j) {
+      mc << "\n[validators.validator-" << j << "]\nkey = "
+         << Quote(vplans[j].id.public_key().Hex()) << "\nrouter = " << Quote(vplans[j].router)
+         << "\npub = " << Quote(vplans[j].pub) << "\n";
+    }
     miner_configs.push_back((mdir / "miner.toml").string());
   }
 
-  out << "devnet: validator on " << router << ", " << o.miners << " miners, " << o.rounds
-      << " rounds of " << o.local_steps << " local steps; logs in " << dir.string() << "\n";
+  out << "devnet: " << nv << (nv == 1 ? " validator on " : " validators, the lead on ")
+      << vplans[0].router << ", " << o.miners << " miners, " << o.rounds << " rounds of "
+      << o.local_steps << " local steps; logs in " << dir.string() << "\n";
   std::vector<pid_t> miners;
   for (int i = 0; i < total; ++i) {
     auto pid = Spawn({binary, "miner", "--config", miner_configs[i]},
                      (fs::path(miner_configs[i]).parent_path() / "log.txt").string());
     if (!pid.ok()) {
-      for (pid_t m : miners) Stop(m, 2000);
-      Stop(validator, 2000);
+      stop_all(miners);
+      stop_all(validators);
       return pid.status();
     }
     miners.push_back(*pid);
   }
 
-  // Follow the validator's status lines until it exits.
-  size_t shown = 0;
-  int vstatus = 0;
-  bool validator_done = false;
+  // Follow the validators' status lines until every validator exits: each round once, from
+  // the validator that led it.
+  std::vector<int> vstatus(vplans.size(), 0);
+  std::vector<bool> done(vplans.size(), false), killed(vplans.size(), false);
+  std::vector<size_t> shown(vplans.size(), 0);
+  int64_t printed_round = -1;
   double first_loss = -1, last_loss = -1;
-  while (!validator_done) {
+  while (std::count(done.begin(), done.end(), false) > 0) {
     if (stop.load()) break;
-    if (::waitpid(validator, &vstatus, WNOHANG) == validator) validator_done = true;
-    std::ifstream in(status_file);
-    std::string line;
-    size_t n = 0;
-    while (std::getline(in, line)) {
-      if (n++ < shown) continue;
-      ++shown;
-      auto j = nlohmann::json::parse(line, nullptr, false);
-      if (j.is_discarded()) continue;
-      const double loss = j.value("heldout_loss", 0.0);
-      if (first_loss < 0) first_loss = j.value("base_loss", loss);
-      last_loss = loss;
-      char buf[256];
-      std::snprintf(
-          buf, sizeof buf,
-          "round %3lld | submissions %2lld | accepted %2lld | global held-out loss %.4f\n",
-          static_cast<long long>(j.value("round", 0)),
-          static_cast<long long>(j.value("submissions", 0)),
-          static_cast<long long>(j.value("accepted", 0)), loss);
-      out << buf << std::flush;
+    for (size_t i = 0; i < vplans.size(); ++i) {
+      if (!done[i] && ::waitpid(validators[i], &vstatus[i], WNOHANG) == validators[i]) {
+        done[i] = true;
+      }
+      std::ifstream in(vplans[i].dir / "status.jsonl");
+      std::string line;
+      size_t n = 0;
+      while (std::getline(in, line)) {
+        if (n++ < shown[i]) continue;
+        ++shown[i];
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_discarded()) continue;
+        const int64_t r = j.value("round", int64_t{0});
+        if (i == 0 && o.kill_lead_after_round >= 0 && r >= o.kill_lead_after_round &&
+            !killed[0] && !done[0]) {
+          ::kill(validators[0], SIGKILL);
+          killed[0] = true;
+          out << "devnet: killed the lead (validator-0) after round " << r << "\n" << std::flush;
+        }
+        if (!j.value("lead", true) || r <= printed_round) continue;
+        printed_round = r;
+        const double loss = j.value("heldout_loss", 0.0);
+        if (first_loss < 0) first_loss = j.value("base_loss", loss);
+        last_loss = loss;
+        char buf[256];
+        std::snprintf(
+            buf, sizeof buf,
+            "round %3lld | submissions %2lld | accepted %2lld | global held-out loss %.4f%s\n",
+            static_cast<long long>(r), static_cast<long long>(j.value("submissions", 0)),
+            static_cast<long long>(j.value("accepted", 0)), loss,
+            nv > 1 ? (" | lead validator-" + std::to_string(i)).c_str() : "");
+        out << buf << std::flush;
+      }
     }
-    if (!validator_done) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (std::count(done.begin(), done.end(), false) > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
   }
   for (pid_t m : miners) Stop(m, 3000);
-  if (!validator_done) Stop(validator, 5000);
+  for (size_t i = 0; i < vplans.size(); ++i) {
+    if (!done[i]) Stop(validators[i], 5000);
+  }
   if (stop.load()) {
     out << "devnet: interrupted; every process stopped\n";
     return Error(Code::kUnavailable, "interrupted");
   }
-  if (!WIFEXITED(vstatus) || WEXITSTATUS(vstatus) != 0) {
-    return Error(Code::kInternal, "the validator failed; see " + (vdir / "log.txt").string());
+  for (size_t i = 0; i < vplans.size(); ++i) {
+    if (killed[i]) continue;
+    if (!WIFEXITED(vstatus[i]) || WEXITSTATUS(vstatus[i]) != 0) {
+      return Error(Code::kInternal, "a validator failed; see " + (vplans[i].dir / "log.txt").string());
+    }
   }
 
-  LOCONET_ASSIGN_OR_RETURN(auto store, ledger::LedgerStore::Open((vdir / "ledger").string(), true));
-  Status verified = ledger::VerifyLedger(*store);
-  out << "\nledger " << (verified.ok() ? "verified" : "FAILED verification: " + verified.ToString())
-      << "\n";
+  // Every surviving validator's ledger verifies; with several, their consensus records agree.
+  std::vector<fs::path> ledgers;
+  for (size_t i = 0; i < vplans.size(); ++i) {
+    if (!killed[i]) ledgers.push_back(vplans[i].dir / "ledger");
+  }
+  Status verified = Status::Ok();
+  for (const fs::path& l : ledgers) {
+    LOCONET_ASSIGN_OR_RETURN(auto s, ledger::LedgerStore::Open(l.string(), true));
+    Status v = ledger::VerifyLedger(*s);
+    if (!v.ok() && verified.ok()) verified = v.WithContext(l.string());
+  }
+  out << "\nledger" << (ledgers.size() > 1 ? "s of " + std::to_string(ledgers.size()) +
+                                                 " validators "
+                                           : " ")
+      << (verified.ok() ? "verified" : "FAILED verification: " + verified.ToString()) << "\n";
+  if (nv > 1) {
+    LOCONET_ASSIGN_OR_RETURN(std::string agreement, CompareConsensus(vplans, ledgers));
+    out << agreement;
+  }
   if (first_loss > 0) {
     char buf[128];
     std::snprintf(buf, sizeof buf, "global held-out loss: %.4f -> %.4f\n\n", first_loss, last_loss);
     out << buf;
   }
+  LOCONET_ASSIGN_OR_RETURN(auto store, ledger::LedgerStore::Open(ledgers.front().string(), true));
   LOCONET_ASSIGN_OR_RETURN(auto rows, ledger::BuildLeaderboard(*store));
   out << ledger::RenderTable(rows);
   const ledger::GroupReport groups = ledger::GroupRewards(rows);

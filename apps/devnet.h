@@ -1,4 +1,4 @@
-// A local network on 127.0.0.1: one validator and N miners as separate `loconet` processes, each
+// A local network on 127.0.0.1: validators and N miners as separate `loconet` processes, each
 // with its own folder, key and config under `dir`. Shows per-round progress from the
 // validator's status file, stops every child at the end or when *stop becomes true (no orphans:
 // children also get SIGTERM if this process dies), then verifies the ledger and prints the
@@ -16,6 +16,17 @@
 namespace loconet {
 
 struct DevnetOptions {
+  // Validators: 1 runs alone on the default network; more are listed with equal stakes in a
+  // network file (<dir>/network.toml), validator-0 leading, the others following and
+  // re-deriving its aggregates; rewards then come from Yuma consensus over all of them.
+  int validators = 1;
+  double lead_timeout_seconds = 20;  // the followers' wait before counting the lead as down
+  // Failover drill: SIGKILL validator-0 once it has closed this round (-1: never).
+  int64_t kill_lead_after_round = -1;
+  // Consensus drill: the last validator credits the miner folder `dishonest_target` the score
+  // cap in every round (validator/config.h, [adversary] inflate_miner).
+  bool dishonest_validator = false;
+  std::string dishonest_target = "adv-lazy";
   int miners = 3;
   int64_t rounds = 5;
   std::string model_config = "configs/models/micro.toml";

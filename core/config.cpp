@@ -147,6 +147,16 @@ std::string Config::Str(const std::string& key, std::optional<std::string> fallb
   return *v;
 }
 
+std::vector<std::string> Config::Subtables(const std::string& key) const {
+  std::vector<std::string> out;
+  const toml::table* t = table_->at_path(key).as_table();
+  if (!t) return out;
+  for (const auto& [k, v] : *t) {
+    if (v.is_table()) out.emplace_back(k.str());
+  }
+  return out;
+}
+
 void Config::Skip(const std::string& prefix) { skipped_prefixes_.insert(prefix); }
 
 static void CollectLeaves(const toml::table& t, const std::string& prefix,

@@ -43,6 +43,9 @@ class Config {
   // With a non-empty `allowed`, the value must be one of them.
   std::string Str(const std::string& key, std::optional<std::string> fallback,
                   const std::vector<std::string>& allowed = {});
+  // The names of the tables directly under table `key` (e.g. "peers" for [peers.a] and
+  // [peers.b]: {"a", "b"}, in file order); empty if `key` is absent or not a table.
+  std::vector<std::string> Subtables(const std::string& key) const;
   // Marks every key under `prefix` as read (for sections another component reads).
   void Skip(const std::string& prefix);
 

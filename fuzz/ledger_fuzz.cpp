@@ -7,6 +7,7 @@
 
 #include "fuzz/fuzz_util.h"
 #include "ledger/bodies.h"
+#include "ledger/consensus_bodies.h"
 #include "ledger/record.h"
 
 namespace {
@@ -38,6 +39,12 @@ void RoundTripBody(RecordKind kind, const Bytes& body) {
       return RoundTrip<ledger::RewardBody>(body);
     case RecordKind::kReveal:
       return RoundTrip<ledger::RevealBody>(body);
+    case RecordKind::kWeights:
+      return RoundTrip<ledger::WeightsBody>(body);
+    case RecordKind::kConsensus:
+      return RoundTrip<ledger::ConsensusBody>(body);
+    case RecordKind::kAgreement:
+      return RoundTrip<ledger::AgreementBody>(body);
   }
   (void)ledger::CheckBody(kind, body);
 }
@@ -57,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)ledger::MinersOf(record->kind, record->body);
 #else
   if (size < 1) return 0;
-  const uint8_t kind = static_cast<uint8_t>(data[0] % 6 + 1);
+  const uint8_t kind = static_cast<uint8_t>(data[0] % 9 + 1);
   Bytes body(data + 1, data + size);
   RoundTripBody(static_cast<RecordKind>(kind), body);
   (void)ledger::MinersOf(static_cast<RecordKind>(kind), body);

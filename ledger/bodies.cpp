@@ -4,6 +4,7 @@
 
 #include "core/int128.h"
 #include "core/utf8.h"
+#include "ledger/consensus_bodies.h"
 #include "ledger/score_rules.h"
 
 namespace loconet::ledger {
@@ -346,6 +347,12 @@ Status CheckBody(RecordKind kind, const Bytes& body) {
       return RewardBody::Decode(body).status();
     case RecordKind::kReveal:
       return RevealBody::Decode(body).status();
+    case RecordKind::kWeights:
+      return WeightsBody::Decode(body).status();
+    case RecordKind::kConsensus:
+      return ConsensusBody::Decode(body).status();
+    case RecordKind::kAgreement:
+      return AgreementBody::Decode(body).status();
   }
   return Error(Code::kDecodeError,
                "unknown record kind " + std::to_string(static_cast<unsigned>(kind)));
@@ -366,6 +373,16 @@ std::vector<PublicKey> MinersOf(RecordKind kind, const Bytes& body) {
     auto b = RewardBody::Decode(body);
     if (b.ok()) {
       for (const RewardEntry& e : b->entries) out.push_back(e.miner);
+    }
+  } else if (kind == RecordKind::kWeights) {
+    auto b = WeightsBody::Decode(body);
+    if (b.ok()) {
+      for (const WeightEntry& e : b->entries) out.push_back(e.miner);
+    }
+  } else if (kind == RecordKind::kConsensus) {
+    auto b = ConsensusBody::Decode(body);
+    if (b.ok()) {
+      for (const ConsensusMiner& m : b->miners) out.push_back(m.miner);
     }
   }
   return out;

@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/hash.h"
 #include "ledger/bodies.h"
+#include "ledger/consensus_bodies.h"
 
 namespace loconet::ledger {
 
@@ -51,6 +53,32 @@ std::string BodySummary(const Record& rec) {
       auto b = RevealBody::Decode(rec.body);
       if (!b.ok()) break;
       return "round " + std::to_string(b->round) + " secret " + Short(b->secret);
+    }
+    case RecordKind::kWeights: {
+      auto b = WeightsBody::Decode(rec.body);
+      if (!b.ok()) break;
+      return "epoch " + std::to_string(b->epoch) + " rounds " + std::to_string(b->first_round) +
+             "-" + std::to_string(b->last_round) + ": weights on " +
+             std::to_string(b->entries.size()) + " miners";
+    }
+    case RecordKind::kConsensus: {
+      auto b = ConsensusBody::Decode(rec.body);
+      if (!b.ok()) break;
+      size_t active = 0;
+      for (const ConsensusValidator& v : b->validators) active += v.weights_record != Hash256{};
+      return "epoch " + std::to_string(b->epoch) + " rounds " + std::to_string(b->first_round) +
+             "-" + std::to_string(b->last_round) + ": Yuma over " + std::to_string(active) + " of " +
+             std::to_string(b->validators.size()) + " validators, " +
+             std::to_string(b->params.emission) + " units, body " +
+             Short(Blake2b256(rec.body));
+    }
+    case RecordKind::kAgreement: {
+      auto b = AgreementBody::Decode(rec.body);
+      if (!b.ok()) break;
+      return "round " + std::to_string(b->round) + ": lead " + b->lead.Short() + " model " +
+             Short(b->lead_hash) + (b->agrees() ? " re-derived: agrees"
+                                                : " re-derived as " + Short(b->derived_hash) +
+                                                      ": MISMATCH");
     }
   }
   return "undecodable body: " + CheckBody(rec.kind, rec.body).message();
@@ -124,6 +152,62 @@ nlohmann::json BodyJson(const Record& rec) {
       auto b = RevealBody::Decode(rec.body);
       if (!b.ok()) break;
       return {{"round", b->round}, {"secret", b->secret.Hex()}};
+    }
+    case RecordKind::kWeights: {
+      auto b = WeightsBody::Decode(rec.body);
+      if (!b.ok()) break;
+      json entries = json::array();
+      for (const WeightEntry& e : b->entries) {
+        entries.push_back({{"miner", e.miner.Hex()}, {"weight", e.weight}});
+      }
+      return {{"epoch", b->epoch},
+              {"first_round", b->first_round},
+              {"last_round", b->last_round},
+              {"entries", std::move(entries)}};
+    }
+    case RecordKind::kConsensus: {
+      auto b = ConsensusBody::Decode(rec.body);
+      if (!b.ok()) break;
+      json validators = json::array(), miners = json::array(), bonds = json::array();
+      for (const ConsensusValidator& v : b->validators) {
+        validators.push_back({{"key", v.key.Hex()},
+                              {"stake", v.stake},
+                              {"weights_record", v.weights_record.Hex()},
+                              {"validator_trust", v.validator_trust},
+                              {"dividends", v.dividends},
+                              {"emission", v.emission}});
+      }
+      for (const ConsensusMiner& m : b->miners) {
+        miners.push_back({{"miner", m.miner.Hex()},
+                          {"consensus", m.consensus},
+                          {"incentive", m.incentive},
+                          {"emission", m.emission}});
+      }
+      for (const BondEntry& e : b->bonds) {
+        bonds.push_back({{"validator", e.validator}, {"miner", e.miner}, {"bond", e.bond}});
+      }
+      json params = {{"kappa", b->params.kappa},
+                     {"bonds_moving_average", b->params.bonds_moving_average},
+                     {"bonds_penalty", b->params.bonds_penalty},
+                     {"emission", b->params.emission}};
+      if (b->params.miner_share) params["miner_share"] = *b->params.miner_share;
+      return {{"epoch", b->epoch},
+              {"first_round", b->first_round},
+              {"last_round", b->last_round},
+              {"body_hash", Blake2b256(rec.body).Hex()},
+              {"params", std::move(params)},
+              {"validators", std::move(validators)},
+              {"miners", std::move(miners)},
+              {"bonds", std::move(bonds)}};
+    }
+    case RecordKind::kAgreement: {
+      auto b = AgreementBody::Decode(rec.body);
+      if (!b.ok()) break;
+      return {{"round", b->round},
+              {"lead", b->lead.Hex()},
+              {"lead_hash", b->lead_hash.Hex()},
+              {"derived_hash", b->derived_hash.Hex()},
+              {"agrees", b->agrees()}};
     }
   }
   return nullptr;

@@ -18,13 +18,19 @@ const char* KindName(RecordKind kind) {
       return "reward";
     case RecordKind::kReveal:
       return "reveal";
+    case RecordKind::kWeights:
+      return "weights";
+    case RecordKind::kConsensus:
+      return "consensus";
+    case RecordKind::kAgreement:
+      return "agreement";
   }
   return "unknown";
 }
 
 bool IsKnownKind(uint8_t kind) {
   return kind >= static_cast<uint8_t>(RecordKind::kRegistration) &&
-         kind <= static_cast<uint8_t>(RecordKind::kReveal);
+         kind <= static_cast<uint8_t>(RecordKind::kAgreement);
 }
 
 Bytes Record::CanonicalBytes() const {

@@ -26,11 +26,15 @@ enum class RecordKind : uint8_t {
   kModelUpdate = 4,   // ModelUpdateBody: the global model moved to a new hash
   kReward = 5,        // RewardBody: an epoch's emission split
   kReveal = 6,        // RevealBody: a round's held-out secret, revealed after scoring
+  kWeights = 7,       // WeightsBody: the author's weights of an epoch (consensus_bodies.h)
+  kConsensus = 8,     // ConsensusBody: an epoch's rewards by Yuma consensus
+  kAgreement = 9,     // AgreementBody: the author re-derived the lead's aggregate of a round
 };
 
-// "registration", "round", "scores", "model_update", "reward", "reveal"; "unknown" otherwise.
+// "registration", "round", "scores", "model_update", "reward", "reveal", "weights",
+// "consensus", "agreement"; "unknown" otherwise.
 const char* KindName(RecordKind kind);
-// True for the six kinds above.
+// True for the nine kinds above.
 bool IsKnownKind(uint8_t kind);
 
 // Version byte that starts CanonicalBytes().

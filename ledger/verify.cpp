@@ -1,5 +1,6 @@
 #include "ledger/verify.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -8,7 +9,9 @@
 
 #include "core/hash.h"
 #include "ledger/bodies.h"
+#include "ledger/consensus_bodies.h"
 #include "ledger/rewards.h"
+#include "ledger/yuma_rewards.h"
 #include "ledger/score_rules.h"
 
 namespace loconet::ledger {
@@ -62,6 +65,17 @@ struct AuthorState {
   std::vector<ScoresBody> scores;
   std::optional<RewardBody> last_reward;
   std::optional<ModelUpdateBody> last_update;
+  std::optional<WeightsBody> last_weights;
+  std::optional<ConsensusBody> last_consensus;
+};
+
+// A consensus record, checked once every chain has been walked (it names other authors'
+// weights records), with the author's previous consensus body (its bonds are the input).
+struct PendingConsensus {
+  PublicKey author;
+  uint64_t height = 0;
+  Bytes body;
+  std::optional<ConsensusBody> previous;
 };
 
 // Why `e` does not follow from `prev` under `round`'s parameters; empty if it does.
@@ -182,6 +196,58 @@ std::string RewardProblem(RewardBody have, const Bytes& body, uint64_t epoch_rou
   return problem;
 }
 
+std::string WeightsProblem(WeightsBody have, const Bytes& body, AuthorState* st) {
+  std::string problem;
+  if (st->last_weights && have.epoch <= st->last_weights->epoch) {
+    problem = "weights of epoch " + Num(have.epoch) + " do not follow the previous weights' epoch " +
+              Num(st->last_weights->epoch);
+  } else if (WeightsFromScores(have.epoch, have.first_round, have.last_round, st->scores)
+                 .Encode() != body) {
+    problem = "weights of epoch " + Num(have.epoch) +
+              " differ from the recomputation from the author's scores of rounds " +
+              Num(have.first_round) + "-" + Num(have.last_round);
+  }
+  st->last_weights = std::move(have);
+  return problem;
+}
+
+// Why the consensus body `c` differs from the recomputation from the weights records it names
+// (looked up in `weights` by record hash) and the author's previous consensus body.
+std::string ConsensusProblem(const PendingConsensus& c,
+                             const std::map<Hash256, std::pair<PublicKey, WeightsBody>>& weights) {
+  const ConsensusBody have = ConsensusBody::Decode(c.body).value();
+  std::vector<EpochValidator> validators;
+  for (const ConsensusValidator& v : have.validators) {
+    EpochValidator ev{v.key, v.stake, v.weights_record, std::nullopt};
+    if (v.weights_record != Hash256{}) {
+      auto w = weights.find(v.weights_record);
+      if (w == weights.end()) {
+        return "validator " + v.key.Short() + "'s weights record " + ShortHash(v.weights_record) +
+               " is not in the ledger";
+      }
+      if (w->second.first != v.key) {
+        return "weights record " + ShortHash(v.weights_record) + " is by " +
+               w->second.first.Short() + ", not by validator " + v.key.Short();
+      }
+      ev.weights = w->second.second;
+    }
+    validators.push_back(std::move(ev));
+  }
+  if (c.previous && c.previous->epoch >= have.epoch) {
+    return "epoch " + Num(have.epoch) + " does not follow the previous consensus epoch " +
+           Num(c.previous->epoch);
+  }
+  auto want = ComputeConsensus(have.epoch, have.first_round, have.last_round, have.params,
+                               validators, c.previous ? &*c.previous : nullptr);
+  if (!want.ok()) return "cannot be recomputed: " + want.status().message();
+  if (want->Encode() != c.body) {
+    return "consensus of epoch " + Num(have.epoch) + " differs from the Yuma recomputation (body " +
+           ShortHash(Blake2b256(c.body)) + ", recomputed " + ShortHash(Blake2b256(want->Encode())) +
+           ")";
+  }
+  return "";
+}
+
 // Why `rec`'s body does not follow from the author's earlier records; empty if it does.
 // Updates *st with what the record holds.
 std::string ContentProblem(const Record& rec, uint64_t epoch_rounds, AuthorState* st) {
@@ -199,7 +265,11 @@ std::string ContentProblem(const Record& rec, uint64_t epoch_rounds, AuthorState
       return ModelUpdateProblem(ModelUpdateBody::Decode(rec.body).value(), st);
     case RecordKind::kReward:
       return RewardProblem(RewardBody::Decode(rec.body).value(), rec.body, epoch_rounds, st);
+    case RecordKind::kWeights:
+      return WeightsProblem(WeightsBody::Decode(rec.body).value(), rec.body, st);
     case RecordKind::kRegistration:
+    case RecordKind::kConsensus:  // checked after the walk (PendingConsensus)
+    case RecordKind::kAgreement:  // a claim about the author's own re-derivation
       return "";
   }
   return "";
@@ -212,6 +282,8 @@ Result<std::vector<RecordFault>> FindFaults(const LedgerStore& store, uint64_t e
   std::vector<RecordFault> faults;
   LedgerSummary sum;
   std::optional<AuthorState> st;
+  std::map<Hash256, std::pair<PublicKey, WeightsBody>> weights;  // every weights record by hash
+  std::vector<PendingConsensus> consensus;
   Status walk = store.ForEach([&](const Record& rec) -> Status {
     if (!st || st->author != rec.author) {
       st.emplace();
@@ -254,11 +326,31 @@ Result<std::vector<RecordFault>> FindFaults(const LedgerStore& store, uint64_t e
     st->prev = hash;
     Status body = CheckBody(rec.kind, rec.body);
     if (!body.ok()) return fault(Code::kCorrupt, "body does not decode: " + body.message());
+    if (rec.kind == RecordKind::kWeights) {
+      weights[hash] = {rec.author, WeightsBody::Decode(rec.body).value()};
+    } else if (rec.kind == RecordKind::kConsensus) {
+      consensus.push_back({rec.author, rec.height, rec.body, st->last_consensus});
+      st->last_consensus = ConsensusBody::Decode(rec.body).value();
+    }
     std::string problem = ContentProblem(rec, epoch_rounds, &*st);
     if (!problem.empty()) return fault(Code::kCorrupt, std::move(problem));
     return Status::Ok();
   });
   if (!walk.ok()) return walk;
+  for (const PendingConsensus& c : consensus) {
+    std::string problem = ConsensusProblem(c, weights);
+    if (problem.empty()) continue;
+    RecordFault f;
+    f.author = c.author;
+    f.height = c.height;
+    f.kind = RecordKind::kConsensus;
+    f.problem = std::move(problem);
+    f.message = RecordLabel(c.author, c.height, f.kind) + ": " + f.problem;
+    faults.push_back(std::move(f));
+  }
+  std::stable_sort(faults.begin(), faults.end(), [](const RecordFault& a, const RecordFault& b) {
+    return a.author < b.author || (a.author == b.author && a.height < b.height);
+  });
   if (summary) *summary = sum;
   return faults;
 }

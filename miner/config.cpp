@@ -19,7 +19,10 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
   m.validator_router = c.Str("miner.validator", m.validator_router);
   m.validator_pub = c.Str("miner.validator_pub", m.validator_pub);
   m.network_file = ResolvePath(dir, c.Str("miner.network", std::string()));
-  const std::string validator_key = c.Str("miner.validator_key", std::nullopt);
+  // Required unless [validators.*] tables list the network's validators.
+  const std::string validator_key = c.Str(
+      "miner.validator_key",
+      c.Subtables("validators").empty() ? std::nullopt : std::optional<std::string>(""));
   m.curve = c.Bool("miner.curve", true);
   m.data_dir = ResolvePath(dir, c.Str("miner.data", m.data_dir));
   m.log_file = ResolvePath(dir, c.Str("miner.log_file", std::string()));
@@ -40,6 +43,7 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
   m.beta1 = c.Real("train.beta1", 0.9, 0.0, 0.99999);
   m.beta2 = c.Real("train.beta2", 0.95, 0.0, 0.99999);
   m.grad_clip = c.Real("train.grad_clip", 1.0, 1e-6, 1e6);
+  LOCONET_ASSIGN_OR_RETURN(m.validators, sync::ReadNodeAddresses(c, "validators"));
   LOCONET_RETURN_IF_ERROR(c.Finish());
   LOCONET_RETURN_IF_ERROR(metrics::CheckConfiguredAddress(m.metrics, m.metrics_public,
                                                           "miner.metrics", "miner.metrics_public")
@@ -52,6 +56,13 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
                        " (the validator's public key, 64 hex characters)");
     }
     m.validator_key = *key;
+  }
+  if (m.validators.empty()) {
+    m.validators.push_back({"validator", m.validator_key, m.validator_router, m.validator_pub});
+  } else {
+    m.validator_key = m.validators.front().key;
+    m.validator_router = m.validators.front().router;
+    m.validator_pub = m.validators.front().pub;
   }
   if (!m.adversary.empty() && !IsAdversary(m.adversary)) {
     return Error(Code::kConfigError,

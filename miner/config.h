@@ -3,9 +3,11 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/keys.h"
 #include "core/status.h"
+#include "sync/node_address.h"
 #include "trainer/model_config.h"
 #include "trainer/schedule.h"
 
@@ -17,6 +19,10 @@ struct MinerConfig {
   std::string validator_router = "tcp://127.0.0.1:7600";
   std::string validator_pub = "tcp://127.0.0.1:7601";
   PublicKey validator_key;               // every reply and update must be signed by this key
+  // Every validator of the network, in the network file's lead order: [validators.<name>]
+  // tables, or the one validator above when there are none. The miner registers with and
+  // submits to each; it follows the rounds of the first that answers.
+  std::vector<sync::NodeAddress> validators;
   // [miner] network: the network file (network/network_file.h) whose id every message is signed
   // for; empty: the default network (sync::kDefaultNetworkId).
   std::string network_file;

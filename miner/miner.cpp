@@ -61,12 +61,17 @@ class Miner : public MinerLink {
     inner.beta2 = cfg_.beta2;
     inner.grad_clip = cfg_.grad_clip;
     trainer_ = std::make_unique<LocalTrainer>(GPT(cfg_.model), inner);
-    const PublicKey* curve = cfg_.curve ? &cfg_.validator_key : nullptr;
-    LOCONET_ASSIGN_OR_RETURN(
-        client_,
-        sync::DealerClient::Connect(cfg_.validator_router, sync::kDefaultMaxMessageBytes, curve));
-    LOCONET_ASSIGN_OR_RETURN(sub_, sync::Subscriber::Connect(cfg_.validator_pub, {"model"},
-                                                             sync::kDefaultMaxMessageBytes, curve));
+    // One DEALER per validator; model updates from any of them (the lead publishes them).
+    for (const sync::NodeAddress& v : cfg_.validators) {
+      Link link;
+      link.address = v;
+      const PublicKey* curve = cfg_.curve ? &link.address.key : nullptr;
+      LOCONET_ASSIGN_OR_RETURN(
+          link.client, sync::DealerClient::Connect(v.router, sync::kDefaultMaxMessageBytes, curve));
+      LOCONET_ASSIGN_OR_RETURN(link.sub, sync::Subscriber::Connect(
+                                             v.pub, {"model"}, sync::kDefaultMaxMessageBytes, curve));
+      links_.push_back(std::move(link));
+    }
     if (!cfg_.log_file.empty()) {
       const std::string dir = std::filesystem::path(cfg_.log_file).parent_path().string();
       if (!dir.empty()) LOCONET_RETURN_IF_ERROR(MakeDirs(dir));
@@ -97,19 +102,35 @@ class Miner : public MinerLink {
   }
 
   // Sends one request and returns the validator's verified reply.
+  // One validator of the network, as this miner reaches it.
+  struct Link {
+    sync::NodeAddress address;
+    std::unique_ptr<sync::DealerClient> client;
+    std::unique_ptr<sync::Subscriber> sub;
+    std::optional<std::pair<sync::PowTerms, uint64_t>> pow;  // the last proof for its terms
+  };
+
+  // The validator whose rounds this miner follows now.
+  Link& Current() { return links_[current_]; }
+
   Result<proto::Reply> Call(const proto::Request& req, int attempts) override {
+    return CallTo(Current(), req, attempts);
+  }
+
+  Result<proto::Reply> CallTo(Link& link, const proto::Request& req, int attempts) {
     proto::Request bound = req;
-    LOCONET_ASSIGN_OR_RETURN(Bytes env,
-                             sync::SealRequest(id_, cfg_.validator_key, &bound, network_));
+    const PublicKey& key = link.address.key;
+    LOCONET_ASSIGN_OR_RETURN(Bytes env, sync::SealRequest(id_, key, &bound, network_));
     metrics_.AddSentBytes(env.size());
-    LOCONET_ASSIGN_OR_RETURN(Bytes raw, client_->Request(env, cfg_.request_timeout_ms, attempts));
+    LOCONET_ASSIGN_OR_RETURN(Bytes raw,
+                             link.client->Request(env, cfg_.request_timeout_ms, attempts));
     LOCONET_ASSIGN_OR_RETURN(sync::OpenedEnvelope opened,
                              sync::OpenEnvelope(raw.data(), raw.size(), 1u << 30,
                                                 sync::kTagReply, network_));
-    if (opened.sender != cfg_.validator_key) {
+    if (opened.sender != key) {
       return Error(Code::kBadSignature, "reply signed by " + opened.sender.Short() +
                                             ", not by the configured validator key " +
-                                            cfg_.validator_key.Short());
+                                            key.Short());
     }
     proto::Reply reply;
     if (!reply.ParseFromArray(opened.body.data(), static_cast<int>(opened.body.size()))) {
@@ -119,10 +140,10 @@ class Miner : public MinerLink {
   }
 
   // The validator's terms, then a proof of work for them (kept: the same terms need no new one).
-  Result<uint64_t> ProofOfWork(const std::atomic<bool>& stop) {
+  Result<uint64_t> ProofOfWork(Link& link, const std::atomic<bool>& stop) {
     proto::Request ask;
     ask.mutable_get_terms();
-    LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(ask, 3));
+    LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, CallTo(link, ask, 3));
     proto::RegistrationTerms t;
     if (!reply.accepted() ||
         !t.ParseFromArray(reply.payload().data(), static_cast<int>(reply.payload().size()))) {
@@ -130,6 +151,7 @@ class Miner : public MinerLink {
                                            reply.message());
     }
     const sync::PowTerms terms{t.pow_bits(), t.pow_memory_kib(), t.pow_ops()};
+    auto& pow_ = link.pow;
     if (pow_ && pow_->first.bits == terms.bits && pow_->first.memory_kib == terms.memory_kib &&
         pow_->first.ops == terms.ops) {
       return pow_->second;
@@ -139,7 +161,7 @@ class Miner : public MinerLink {
                  t.registered(), t.max_miners(), terms.bits, terms.memory_kib, terms.ops,
                  uint64_t{1} << std::min<uint32_t>(terms.bits, 63));
     const auto t0 = std::chrono::steady_clock::now();
-    LOCONET_ASSIGN_OR_RETURN(uint64_t nonce, sync::SolvePow(id_.public_key(), cfg_.validator_key,
+    LOCONET_ASSIGN_OR_RETURN(uint64_t nonce, sync::SolvePow(id_.public_key(), link.address.key,
                                                             terms, stop));
     spdlog::info("proof of work found in {:.1f} s (nonce {})",
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
@@ -147,33 +169,54 @@ class Miner : public MinerLink {
     pow_ = std::make_pair(terms, nonce);
     return nonce;
   }
-  std::optional<std::pair<sync::PowTerms, uint64_t>> pow_;
   const std::atomic<bool>* stop_ = nullptr;  // Run's; ends a proof of work early
 
-  Status Register() {
-    LOCONET_ASSIGN_OR_RETURN(uint64_t nonce, ProofOfWork(*stop_));
+  Status Register(Link& link) {
+    LOCONET_ASSIGN_OR_RETURN(uint64_t nonce, ProofOfWork(link, *stop_));
     proto::Request req;
     req.mutable_register_()->set_name(cfg_.name);
     req.mutable_register_()->set_pow_nonce(nonce);
-    LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(req, 3));
+    LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, CallTo(link, req, 3));
     if (!reply.accepted()) {
       return Error(static_cast<Code>(reply.reason()), "registration refused: " + reply.message());
     }
-    spdlog::info("miner {} ({}) registered", id_.public_key().Short(), cfg_.name);
+    spdlog::info("miner {} ({}) registered with validator {}", id_.public_key().Short(), cfg_.name,
+                 link.address.key.Short());
     return Status::Ok();
+  }
+
+  // Registers with every validator; OK once at least one took it (the others are tried again
+  // when they answer a submission with unknown_key).
+  Status RegisterAll() {
+    Status first = Error(Code::kUnavailable, "no validator answered");
+    bool any = false;
+    for (Link& link : links_) {
+      Status s = Register(link);
+      if (s.ok()) {
+        any = true;
+        continue;
+      }
+      if (s.code() == Code::kBadSignature) return s;
+      if (links_.size() > 1) {
+        spdlog::warn("register with validator {}: {}", link.address.key.Short(), s.ToString());
+      }
+      if (!any) first = s;
+    }
+    return any ? Status::Ok() : first;
   }
 
   // Drains published model updates, applying each that continues from our current model.
   void ApplyUpdates() {
     std::string topic;
     Bytes payload;
+    for (Link& link : links_) {
     while (true) {
-      auto got = sub_->Receive(0, &topic, &payload);
-      if (!got.ok() || !*got) return;
+      auto got = link.sub->Receive(0, &topic, &payload);
+      if (!got.ok() || !*got) break;
       auto env =
           sync::OpenEnvelope(payload.data(), payload.size(), 1u << 30, sync::kTagModelUpdate,
                              network_);
-      if (!env.ok() || env->sender != cfg_.validator_key) continue;
+      if (!env.ok() || env->sender != link.address.key) continue;
       proto::ModelUpdate u;
       if (!u.ParseFromArray(env->body.data(), static_cast<int>(env->body.size()))) continue;
       const Hash256 current = ModelHash(*trainer_->model());
@@ -199,6 +242,7 @@ class Miner : public MinerLink {
                 {"round", u.round()},
                 {"model_hash", now.Hex()},
                 {"matches", match}});
+    }
     }
   }
 
@@ -239,11 +283,11 @@ class Miner : public MinerLink {
   // Sends raw bytes instead of a signed request (the "oversized" and "malformed" attacks).
   Status SendRaw(const Bytes& raw, uint64_t round) override {
     metrics_.AddSentBytes(raw.size());
-    auto r = client_->Request(raw, cfg_.request_timeout_ms, 1);
+    auto r = Current().client->Request(raw, cfg_.request_timeout_ms, 1);
     if (!r.ok()) return r.status();
     auto env = sync::OpenEnvelope(r->data(), r->size(), 1u << 30, sync::kTagReply, network_);
     if (!env.ok()) return env.status();
-    if (env->sender != cfg_.validator_key) {
+    if (env->sender != Current().address.key) {
       return Error(Code::kBadSignature, "reply not signed by the configured validator key");
     }
     proto::Reply reply;
@@ -332,14 +376,34 @@ class Miner : public MinerLink {
     LOCONET_RETURN_IF_ERROR(behaviour_->ChangeSubmission(s, a, *trainer_->model(), *codec));
     metrics_.EndTraining();  // sending and the reply are waiting
     const size_t bytes = req.ByteSizeLong();
-    LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(req, 1));
-    metrics_.CountSubmission(static_cast<Code>(reply.reason()));
-    if (reply.reason() == static_cast<uint32_t>(Code::kUnknownKey)) {
-      // The validator does not know this key (it lost the registration, or never stored it):
-      // register again, so the next round counts.
-      Status again = Register();
-      if (!again.ok()) spdlog::warn("register again: {}", again.ToString());
+    // The same update to every validator, the followed one first; each scores it on its own.
+    proto::Reply reply;
+    bool replied = false;
+    for (size_t k = 0; k < links_.size(); ++k) {
+      Link& link = links_[(current_ + k) % links_.size()];
+      auto got = CallTo(link, req, 1);
+      if (!got.ok()) {
+        if (links_.size() == 1) return got.status();
+        spdlog::warn("round {}: validator {} did not take the submission: {}", a.round(),
+                     link.address.key.Short(), got.status().ToString());
+        continue;
+      }
+      if (got->reason() == static_cast<uint32_t>(Code::kUnknownKey)) {
+        // The validator does not know this key (it lost the registration, or never stored it):
+        // register again, so the next round counts.
+        Status again = Register(link);
+        if (!again.ok()) spdlog::warn("register again: {}", again.ToString());
+      }
+      if (!replied) {
+        reply = *got;
+        replied = true;
+      } else if (!got->accepted()) {
+        spdlog::info("round {}: validator {}: {}", a.round(), link.address.key.Short(),
+                     CodeName(static_cast<Code>(got->reason())));
+      }
     }
+    if (!replied) return Error(Code::kUnavailable, "no validator took the submission");
+    metrics_.CountSubmission(static_cast<Code>(reply.reason()));
     if (cfg_.dump_submission && !cfg_.log_file.empty()) {
       // Written only after the validator has it, so a test's copier always arrives second.
       const std::string dir = std::filesystem::path(cfg_.log_file).parent_path().string();
@@ -369,7 +433,7 @@ class Miner : public MinerLink {
     // The validator may not be up yet: keep trying to register.
     while (!stop.load()) {
       metrics_.Tick();
-      Status s = Register();
+      Status s = RegisterAll();
       if (s.ok()) break;
       // A reply signed by another key is a configuration error, not an outage: stop.
       if (s.code() == Code::kBadSignature) return s.WithContext("register");
@@ -386,9 +450,15 @@ class Miner : public MinerLink {
       ApplyUpdates();
       proto::Request req;
       req.mutable_get_round();
-      auto reply = Call(req, 3);
+      auto reply = Call(req, links_.size() > 1 ? 1 : 3);
       if (!reply.ok()) {
-        spdlog::warn("get round: {}", reply.status().ToString());
+        spdlog::warn("get round from validator {}: {}", Current().address.key.Short(),
+                     reply.status().ToString());
+        if (links_.size() > 1) {
+          // Follow the next validator in the lead order: after a failover it leads.
+          current_ = (current_ + 1) % links_.size();
+          spdlog::warn("following validator {} now", Current().address.key.Short());
+        }
         continue;
       }
       proto::RoundAnnouncement a;
@@ -438,8 +508,8 @@ class Miner : public MinerLink {
   sync::NetworkId network_ = sync::kDefaultNetworkId;
   std::optional<ShardReader> train_;
   std::unique_ptr<LocalTrainer> trainer_;
-  std::unique_ptr<sync::DealerClient> client_;
-  std::unique_ptr<sync::Subscriber> sub_;
+  std::vector<Link> links_;  // every validator, in the lead order
+  size_t current_ = 0;       // links_[current_] is followed for rounds
   std::unique_ptr<sync::Codec> fp32_;
   std::unique_ptr<sync::ErrorFeedback> feedback_;
   sync::CodecSpec codec_spec_;

@@ -7,12 +7,15 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/keys.h"
 #include "core/status.h"
 #include "ledger/bodies.h"
+#include "ledger/consensus_bodies.h"
 #include "ledger/record.h"
 #include "ledger/store.h"
 #include "trainer/gpt.h"
@@ -27,6 +30,16 @@ struct RoundRecords {
   ledger::ScoresBody scores;
   ledger::ModelUpdateBody update;
   ledger::RevealBody reveal;
+  // A follower's check of the lead's aggregate (validator/node.cpp), written after the update.
+  std::optional<ledger::AgreementBody> agreement;
+};
+
+// Rewards on a network of several validators: weights and Yuma consensus in place of the one
+// validator's proportional reward (docs/incentives.md, "Several validators").
+struct ConsensusSetup {
+  std::vector<std::pair<PublicKey, uint64_t>> validators;  // genesis lead order, with stakes
+  ledger::ConsensusParams params;
+  uint64_t lag_rounds = 1;  // the consensus of an epoch is written this many rounds after it
 };
 
 class RoundCommitter {
@@ -40,11 +53,23 @@ class RoundCommitter {
         epoch_rounds_(epoch_rounds),
         emission_(emission) {}
 
+  // From now on, epochs end in a weights record and, lag_rounds later, a consensus record,
+  // instead of a reward record.
+  void UseConsensus(ConsensusSetup setup) { consensus_ = std::move(setup); }
+
   // Commits round `records.round.round` with the model and outer state it produced; on the
-  // last round of an epoch also the epoch's reward record. Returns the records written (for the
+  // last round of an epoch also the epoch's reward record (with UseConsensus: the author's
+  // weights), and with UseConsensus, lag_rounds after an epoch, its consensus record: Yuma over
+  // the weights records of that epoch that the ledger holds by then, one per validator (those
+  // with none count as inactive), with the bonds of the author's previous consensus record. Returns the records written (for the
   // `ledger` topic). A failure before phase 2 leaves the ledger and the state as they were.
   Result<std::vector<ledger::Record>> Commit(const RoundRecords& records, GPT& model,
                                              OuterNesterov& outer);
+
+  // With UseConsensus: the epoch whose consensus record the commit of `round` writes, if any.
+  std::optional<uint64_t> ConsensusEpochAt(uint64_t round) const;
+  // The validators of the network whose weights record of `epoch` this ledger lacks.
+  std::vector<PublicKey> MissingWeights(uint64_t epoch) const;
 
   // Writes one registration record at once, synced, so an acknowledged registration survives
   // a crash.
@@ -57,6 +82,9 @@ class RoundCommitter {
 
  private:
   Result<ledger::RewardBody> EpochReward(const ledger::ScoresBody& last) const;
+  std::vector<ledger::ScoresBody> OwnScores(uint64_t first, uint64_t last_exclusive) const;
+  Result<ledger::ConsensusBody> EpochConsensus(uint64_t epoch) const;
+  std::optional<ConsensusSetup> consensus_;
 
   std::string state_file_;
   ledger::LedgerStore* store_;

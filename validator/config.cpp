@@ -20,6 +20,17 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.status_file = ResolvePath(dir, c.Str("validator.status_file", std::string()));
   v.endpoints_file = ResolvePath(dir, c.Str("validator.endpoints_file", std::string()));
   v.network_file = ResolvePath(dir, c.Str("validator.network", std::string()));
+  v.lead_timeout_seconds = c.Real("validator.lead_timeout_seconds", 30, 0.1, 86400);
+  const std::string inflate = c.Str("adversary.inflate_miner", std::string());
+  LOCONET_ASSIGN_OR_RETURN(v.peers, sync::ReadNodeAddresses(c, "peers"));
+  if (!inflate.empty()) {
+    auto key = ParsePublicKey(inflate);
+    if (!key.ok()) {
+      return Error(Code::kConfigError, path + ": key 'adversary.inflate_miner': " +
+                                           key.status().message());
+    }
+    v.inflate_miner = *key;
+  }
   v.router_endpoint = c.Str("validator.router", v.router_endpoint);
   v.pub_endpoint = c.Str("validator.pub", v.pub_endpoint);
   v.seed = static_cast<uint64_t>(c.Int("validator.seed", 1, 0, INT64_MAX));

@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "sync/codec.h"
+#include "sync/node_address.h"
 #include "trainer/model_config.h"
 
 namespace loconet {
@@ -22,6 +24,16 @@ struct ValidatorConfig {
   // [validator] network: the network file (network/network_file.h) naming the network's id and
   // validators; empty: the default network (sync::kDefaultNetworkId), this validator alone.
   std::string network_file;
+  // The network's other validators ([peers.<name>] tables): this validator follows their rounds
+  // and model updates and replicates their chains (docs/protocol.md, "Several validators").
+  std::vector<sync::NodeAddress> peers;
+  // A follower waits this long after its own close for the lead's model update (and this long
+  // after a round's deadline for the next announcement) before it counts the lead as down and
+  // the next validator in the lead order takes over.
+  double lead_timeout_seconds = 30;
+  // Testing consensus only: a dishonest validator that credits this miner the score cap in
+  // every round it submits (all zeros: honest).
+  PublicKey inflate_miner;
   std::string router_endpoint = "tcp://127.0.0.1:7600";
   std::string pub_endpoint = "tcp://127.0.0.1:7601";
   ModelConfig model;

@@ -20,6 +20,7 @@
 #include "datasets/loader.h"
 #include "datasets/shard.h"
 #include "ledger/bodies.h"
+#include "ledger/consensus_bodies.h"
 #include "ledger/score_rules.h"
 #include "ledger/store.h"
 #include "metrics/exporter.h"
@@ -42,6 +43,8 @@
 #include "validator/gates.h"
 #include "validator/metrics.h"
 #include "validator/payload_log.h"
+#include "validator/peers.h"
+#include "replica/replica.h"
 #include "validator/round_state.h"
 #include "validator/scoring.h"
 #include "validator/service.h"
@@ -54,6 +57,13 @@ using datasets::ShardReader;
 namespace {
 
 Bytes ToBytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+Result<PublicKey> KeyFromRaw(const std::string& raw) {
+  PublicKey k;
+  if (raw.size() != k.bytes.size()) return Error(Code::kDecodeError, "a key is not 32 bytes");
+  std::copy(raw.begin(), raw.end(), k.bytes.begin());
+  return k;
+}
 
 }  // namespace
 
@@ -83,6 +93,12 @@ struct ValidatorNode::Impl {
   std::unique_ptr<metrics::Exporter> metrics_exporter;  // serves metrics_registry; none if off
 
   NetworkRole role{sync::kDefaultNetworkId, 0};
+  std::optional<network::Genesis> genesis;
+  std::unique_ptr<Peers> peers;  // the other validators; none: this validator is alone
+
+  // This validator leads (announces rounds, aggregates, publishes the model) when it is alone or
+  // the first validator of the lead order not counted as down.
+  bool Leads() const { return !peers || peers->SelfLeads(); }
 
   Impl(const ValidatorConfig& c, Identity i)
       : cfg(c), id(std::move(i)), outer(c.outer_lr, c.outer_momentum) {}
@@ -97,6 +113,7 @@ struct ValidatorNode::Impl {
     LOCONET_ASSIGN_OR_RETURN(network::Genesis genesis, network::LoadNetworkFile(cfg.network_file));
     role.network_id = network::NetworkId(genesis);
     role.lead_index = network::LeadIndex(genesis, id.public_key());
+    this->genesis = genesis;
     // The network file is every node's word on rewards: it replaces [rewards] of the config.
     if (cfg.epoch_rounds != genesis.params.epoch_rounds ||
         cfg.emission != genesis.params.emission) {
@@ -121,6 +138,10 @@ struct ValidatorNode::Impl {
   }
 
   Status Serve(int timeout_ms) {
+    if (peers) {
+      peers->Poll(0);
+      timeout_ms = std::min(timeout_ms, 10);
+    }
     auto r = server->PollOnce(
         timeout_ms, [this](const Bytes& b, const sync::Peer& p) { return service->Handle(b, p); },
         [this](size_t n, const sync::Peer& p) { return service->Oversize(n, p); });
@@ -190,6 +211,68 @@ struct ValidatorNode::Impl {
                                            role.network_id));
     spdlog::info("round {} open: base {} deadline in {:.1f}s", r, served.hash.Hex().substr(0, 12),
                  cfg.round_seconds);
+  }
+
+  // A follower opens the round the lead announced: the lead's round number, public seed,
+  // deadline and base model, with this validator's own evaluation secret.
+  Status OpenRoundFrom(const proto::RoundAnnouncement& a) {
+    if (HashFromRaw(a.base_hash()) != served.hash) {
+      return Error(Code::kStaleBase, "round " + std::to_string(a.round()) + ": the lead's base " +
+                                         HashFromRaw(a.base_hash()).Hex().substr(0, 12) +
+                                         " is not this validator's model " +
+                                         served.hash.Hex().substr(0, 12));
+    }
+    if (a.local_steps() != cfg.local_steps || a.batch() != cfg.batch ||
+        a.pages_per_miner() != cfg.pages_per_miner || a.codec().name() != cfg.codec.name) {
+      return Error(Code::kInvalidArgument,
+                   "round " + std::to_string(a.round()) +
+                       ": the lead's [round] settings (local_steps, batch, pages_per_miner, "
+                       "codec) differ from this validator's; every validator of a network needs "
+                       "the same");
+    }
+    round = RoundState();
+    round.round = a.round();
+    round.open = true;
+    round.base_hash = served.hash;
+    round.round_seed = HashFromRaw(a.round_seed());
+    round.secret = Derive("loconet.eval_secret", a.round(), true);
+    round.opened_ms = UnixMillis();
+    round.deadline_ms = a.deadline_unix_ms();
+    for (const auto& [k, name] : registry) round.eligible.insert(k);
+    uint64_t total = 0;
+    for (const auto& p : ParameterList(*model)) total += static_cast<uint64_t>(p.numel());
+    round.sketch_coords = SketchCoordinates(round.secret, total, cfg.copy_sketch);
+    round.announcement = a;
+    node_metrics.SetRound(a.round());
+    spdlog::info("round {} open, following validator {}: deadline in {:.1f}s", a.round(),
+                 peers->Lead(), (round.deadline_ms - round.opened_ms) / 1000.0);
+    return Status::Ok();
+  }
+
+  // A follower waits for the lead's announcement of round.round or later. A lead that announces
+  // nothing for lead_timeout_seconds after this validator became ready is counted as down.
+  // Returns true once a round is open (announced by the lead, or by this validator when it
+  // leads now), false when stopped.
+  Result<bool> FollowRound(const std::atomic<bool>& stop) {
+    int64_t since = UnixMillis();
+    while (!stop.load()) {
+      if (Leads()) {
+        OpenRound();
+        return true;
+      }
+      const size_t lead = peers->Lead();
+      if (auto a = peers->Announcement(lead, round.round)) {
+        LOCONET_RETURN_IF_ERROR(OpenRoundFrom(*a));
+        return true;
+      }
+      if (UnixMillis() - since > static_cast<int64_t>(cfg.lead_timeout_seconds * 1000)) {
+        peers->MarkDown(lead);
+        since = UnixMillis();
+        continue;
+      }
+      LOCONET_RETURN_IF_ERROR(Serve(20));
+    }
+    return false;
   }
 
   bool AllSubmitted() const {
@@ -307,6 +390,13 @@ struct ValidatorNode::Impl {
         LateReject(*a, Code::kContaminated);
         contaminated[a->miner] = m;
       } else {
+        if (cfg.inflate_miner != PublicKey{} && a->miner == cfg.inflate_miner) {
+          // The dishonest validator of the consensus tests: it claims this miner's update is as
+          // good as the score cap allows and passed the data check.
+          m.improvement = std::max(m.improvement, cfg.score_cap);
+          m.verdict = 1;
+          m.own_gain = std::max(m.own_gain, m.random_gain + cfg.work_cap);
+        }
         outcome.measured.push_back(m);
       }
       node_metrics.ObserveScoring(
@@ -317,23 +407,31 @@ struct ValidatorNode::Impl {
     outcome.submitted = round.submitted;
     outcome.flooded = round.flooded;
     ledger::ScoresBody scores = ScoreRound(outcome, Rules(), &standings);
-    // Aggregate: only updates that improve the evaluation loss, in miner-key order.
-    LOCONET_ASSIGN_OR_RETURN(ledger::ModelUpdateBody update_body, Aggregate(kept, scores));
-    // Commit, then publish.
+    // Aggregate: only updates that improve the evaluation loss, in miner-key order. A follower
+    // re-derives the lead's aggregate instead and records whether it agrees.
     RoundRecords records;
+    ledger::ModelUpdateBody update_body;
+    if (Leads()) {
+      LOCONET_ASSIGN_OR_RETURN(update_body, Aggregate(kept, scores));
+    } else {
+      LOCONET_ASSIGN_OR_RETURN(update_body, FollowAggregate(kept, scores, &records.agreement));
+    }
+    // Commit, then publish.
     records.round = RoundRecord();
     records.scores = scores;
     records.update = update_body;
     records.reveal = ledger::RevealBody{round.round, round.secret};
-    LOCONET_ASSIGN_OR_RETURN(std::vector<ledger::Record> written,
-                             committer->Commit(records, model, outer));
-    PublishRecords(written);
-    PublishModelUpdate(update_body);
+    if (std::optional<uint64_t> epoch = committer->ConsensusEpochAt(round.round)) {
+      WaitForWeights(*epoch);
+    }
+    LOCONET_RETURN_IF_ERROR(committer->Commit(records, model, outer).status());
+    PublishNewRecords();
+    if (!records.agreement) PublishModelUpdate(update_body);
     Status pruned = payloads->Prune(round.round + 1);
     if (!pruned.ok()) spdlog::warn("payload log: {}", pruned.ToString());
     std::vector<Measured> all_measured = outcome.measured;
     for (const auto& [k, m] : contaminated) all_measured.push_back(m);
-    ReportStatus(scores, update_body, all_measured, base_loss, t0);
+    ReportStatus(scores, update_body, all_measured, base_loss, t0, records.agreement);
     ++round.round;
     node_metrics.SetRound(round.round);
     return Status::Ok();
@@ -365,6 +463,13 @@ struct ValidatorNode::Impl {
         ++it;
       }
     }
+    return StepWith(chosen);
+  }
+
+  // Steps the global model with the updates of `chosen`, each clipped to their median norm, and
+  // fills the model-update record; leaves the model as it was if `chosen` is empty.
+  Result<ledger::ModelUpdateBody> StepWith(
+      const std::map<PublicKey, const AcceptedUpdate*>& chosen) {
     ledger::ModelUpdateBody body;
     body.round = round.round;
     body.prev_hash = served.hash;
@@ -392,6 +497,95 @@ struct ValidatorNode::Impl {
   }
   Update pending_delta;  // the last round's d, published with the model update
 
+  // A follower's aggregate: waits for the lead's model update of this round (counting a lead
+  // silent for lead_timeout_seconds as down, and aggregating itself if it leads then),
+  // re-derives it from the lead's accepted set with its own copies of the payloads, and holds
+  // the lead's model afterwards, whether it agreed or not (the published delta gives it).
+  Result<ledger::ModelUpdateBody> FollowAggregate(const std::vector<const AcceptedUpdate*>& kept,
+                                                  const ledger::ScoresBody& scores,
+                                                  std::optional<ledger::AgreementBody>* agreement) {
+    int64_t since = UnixMillis();
+    std::optional<proto::ModelUpdate> u;
+    size_t lead = peers->Lead();
+    while (!u) {
+      if (Leads()) {
+        spdlog::warn("round {}: this validator leads now; it aggregates the round", round.round);
+        return Aggregate(kept, scores);
+      }
+      lead = peers->Lead();
+      u = peers->ModelUpdate(lead, round.round);
+      if (u) break;
+      if (UnixMillis() - since > static_cast<int64_t>(cfg.lead_timeout_seconds * 1000)) {
+        peers->MarkDown(lead);
+        since = UnixMillis();
+        continue;
+      }
+      LOCONET_RETURN_IF_ERROR(Serve(20));
+    }
+    const Hash256 lead_hash = HashFromRaw(u->new_hash());
+    if (HashFromRaw(u->prev_hash()) != served.hash) {
+      return Error(Code::kStaleBase, "round " + std::to_string(round.round) +
+                                         ": the lead's update starts from another model");
+    }
+    std::map<PublicKey, const AcceptedUpdate*> chosen;
+    bool complete = true;
+    for (const std::string& raw : u->accepted()) {
+      auto key = KeyFromRaw(raw);
+      const AcceptedUpdate* found = nullptr;
+      for (const AcceptedUpdate& a : round.accepted) {
+        if (key.ok() && a.miner == *key) found = &a;
+      }
+      if (found) {
+        chosen[found->miner] = found;
+      } else {
+        complete = false;
+      }
+    }
+    const std::vector<torch::Tensor> before = CloneParameters(*model);
+    Hash256 derived;
+    ledger::ModelUpdateBody body;
+    if (complete) {
+      LOCONET_ASSIGN_OR_RETURN(body, StepWith(chosen));
+      derived = served.hash;
+    }
+    if (!complete || derived != lead_hash) {
+      spdlog::warn("round {}: the lead's model {} {}; taking the lead's published step",
+                   round.round, lead_hash.Hex().substr(0, 12),
+                   complete ? "differs from the re-derived " + derived.Hex().substr(0, 12)
+                            : std::string("cannot be re-derived: a payload of its set is missing"));
+      CopyParameters(ParameterList(*model), before);
+      if (u->delta_size() > 0) {
+        sync::CodecSpec fp32;
+        fp32.name = "fp32";
+        LOCONET_ASSIGN_OR_RETURN(auto fp32_codec, sync::MakeCodec(fp32));
+        LOCONET_ASSIGN_OR_RETURN(Update d, DecodeDeltas(*model, u->delta(), *fp32_codec));
+        ApplyDelta(ParameterList(*model), d);
+      }
+      RefreshModelCache();
+      if (served.hash != lead_hash) {
+        return Error(Code::kCorrupt, "round " + std::to_string(round.round) +
+                                         ": the lead's published step does not give its model");
+      }
+      body.round = round.round;
+      body.prev_hash = HashFromRaw(u->prev_hash());
+      body.new_hash = served.hash;
+      const double loss = EvaluateLoss(model, status_blocks);
+      body.heldout_loss_ppb = std::isfinite(loss) && loss > 0 ? ledger::ToPpb(loss) : 0;
+      body.bytes_received = round.bytes_received;
+      body.duration_ms = std::max<int64_t>(0, UnixMillis() - round.opened_ms);
+    }
+    body.accepted.clear();
+    for (const std::string& raw : u->accepted()) {
+      auto key = KeyFromRaw(raw);
+      if (key.ok()) body.accepted.push_back(*key);
+    }
+    std::sort(body.accepted.begin(), body.accepted.end());
+    *agreement = ledger::AgreementBody{round.round, peers->KeyOf(lead), lead_hash, derived};
+    spdlog::info("round {}: lead {} model {}: {}", round.round, lead, lead_hash.Hex().substr(0, 12),
+                 (*agreement)->agrees() ? "re-derived, agrees" : "MISMATCH");
+    return body;
+  }
+
   ledger::RoundBody RoundRecord() const {
     ledger::RoundBody rb;
     rb.round = round.round;
@@ -408,6 +602,34 @@ struct ValidatorNode::Impl {
     rb.work_cap_ppb = rules.work_cap_ppb;
     return rb;
   }
+
+  // Before an epoch's consensus record: waits (serving meanwhile, up to lead_timeout_seconds)
+  // until the ledger holds the epoch's weights record of every validator not counted as down,
+  // so that all of them compute the epoch from the same records. Those still missing then count
+  // as inactive (ledger/yuma_rewards.h).
+  void WaitForWeights(uint64_t epoch) {
+    if (!peers) return;
+    const int64_t until = UnixMillis() + static_cast<int64_t>(cfg.lead_timeout_seconds * 1000);
+    while (true) {
+      size_t waiting = 0;
+      for (const PublicKey& k : committer->MissingWeights(epoch)) {
+        auto index = network::LeadIndex(*genesis, k);
+        if (index && !peers->down().count(*index)) ++waiting;
+      }
+      if (waiting == 0 || UnixMillis() >= until) return;
+      if (!Serve(20).ok()) return;
+    }
+  }
+
+  // Broadcasts this validator's records written since the last broadcast (the round's, and the
+  // registrations committed while it ran), so that the chain goes out without gaps.
+  void PublishNewRecords() {
+    auto recs = store->Range(id.public_key(), next_unpublished, replica::kMaxRangeRecords);
+    if (!recs.ok() || recs->empty()) return;
+    next_unpublished = recs->back().height + 1;
+    PublishRecords(*recs);
+  }
+  uint64_t next_unpublished = 0;  // this validator's first record height not yet broadcast
 
   // Broadcasts committed records on the `ledger` topic, so that replicas follow without
   // polling (replica::Follow); a replica that misses one fetches the gap by range.
@@ -444,7 +666,8 @@ struct ValidatorNode::Impl {
 
   void ReportStatus(const ledger::ScoresBody& scores, const ledger::ModelUpdateBody& update,
                     const std::vector<Measured>& measured, double base_loss,
-                    std::chrono::steady_clock::time_point t0) {
+                    std::chrono::steady_clock::time_point t0,
+                    const std::optional<ledger::AgreementBody>& agreement) {
     const double global_loss = update.heldout_loss_ppb / 1e9;
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -460,7 +683,9 @@ struct ValidatorNode::Impl {
                         {"heldout_loss", global_loss},
                         {"model_hash", served.hash.Hex()},
                         {"model_norm", UpdateNorm(ParameterList(*model))},
-                        {"close_seconds", secs}};
+                        {"close_seconds", secs},
+                        {"lead", Leads()}};
+    if (agreement) j["agrees"] = agreement->agrees();
     std::map<PublicKey, double> norms;
     for (const auto& a : round.accepted) norms[a.miner] = a.norm;
     std::map<PublicKey, const Measured*> by_miner;
@@ -543,6 +768,27 @@ struct ValidatorNode::Impl {
     }
     LOCONET_ASSIGN_OR_RETURN(store, ledger::LedgerStore::Open(cfg.db_dir));
     committer.emplace(cfg.state_file, store.get(), &id, cfg.epoch_rounds, cfg.emission);
+    if (genesis) {
+      // Rewards by Yuma consensus over every listed validator's weights.
+      ConsensusSetup setup;
+      for (const auto& v : genesis->validators) setup.validators.emplace_back(v.key, v.stake);
+      setup.params.kappa = genesis->params.kappa;
+      setup.params.bonds_moving_average = genesis->params.bonds_moving_average;
+      setup.params.bonds_penalty = genesis->params.bonds_penalty;
+      setup.params.emission = genesis->params.emission;
+      setup.params.miner_share = genesis->params.miner_share;
+      committer->UseConsensus(std::move(setup));
+    }
+    if (!cfg.peers.empty()) {
+      if (!genesis) {
+        return Error(Code::kConfigError, "[peers] needs a network file ([validator] network) "
+                                         "that lists them");
+      }
+      LOCONET_ASSIGN_OR_RETURN(peers, Peers::Connect(cfg.peers, *genesis, &id, role.lead_index,
+                                                     role.network_id, cfg.curve, store.get()));
+      spdlog::info("following {} other validator(s); lead timeout {:.0f} s", cfg.peers.size(),
+                   cfg.lead_timeout_seconds);
+    }
     LOCONET_RETURN_IF_ERROR(committer->Recover(cfg.model, cfg.outer_lr, cfg.outer_momentum));
     if (std::filesystem::exists(cfg.state_file)) {
       TrainPosition pos;
@@ -559,6 +805,11 @@ struct ValidatorNode::Impl {
     }
     payloads.emplace(std::move(log));
     LOCONET_RETURN_IF_ERROR(LoadStandings());
+    {
+      LOCONET_ASSIGN_OR_RETURN(auto head, store->HeadOf(id.public_key()));
+      // Records from before a restart are served by range, not broadcast again.
+      if (head) next_unpublished = head->height + 1;
+    }
     node_metrics.SetRound(round.round);
     node_metrics.SetRegisteredMiners(registry.size());
     LOCONET_ASSIGN_OR_RETURN(status_blocks,
@@ -601,7 +852,12 @@ struct ValidatorNode::Impl {
         LOCONET_RETURN_IF_ERROR(Serve(100));
       }
       if (stop.load()) break;
-      OpenRound();
+      if (peers) {
+        LOCONET_ASSIGN_OR_RETURN(bool opened, FollowRound(stop));
+        if (!opened) break;
+      } else {
+        OpenRound();
+      }
       while (!stop.load() && UnixMillis() < round.deadline_ms && !AllSubmitted()) {
         LOCONET_RETURN_IF_ERROR(Serve(20));
       }
