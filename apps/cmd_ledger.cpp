@@ -13,6 +13,7 @@
 #include "core/files.h"
 #include "ledger/inspect.h"
 #include "ledger/leaderboard.h"
+#include "ledger/validator_board.h"
 #include "ledger/store.h"
 #include "ledger/verify.h"
 #include "network/network_file.h"
@@ -302,9 +303,13 @@ void RegisterLeaderboard(CLI::App& app, int* exit_code) {
   struct Args {
     std::string db, html;
     bool json = false;
+    bool validators = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--db", a->db, "Ledger directory")->required();
+  cmd->add_flag("--validators", a->validators,
+                "Only the validators (stake, trust, dividends, emission, agreement with the "
+                "lead); with --json, as JSON");
   cmd->add_flag("--json", a->json, "Print JSON instead of a table");
   cmd->add_option("--html", a->html, "Also write the leaderboard as one web page to this file");
   cmd->callback([=] {
@@ -325,10 +330,24 @@ void RegisterLeaderboard(CLI::App& app, int* exit_code) {
         return;
       }
     }
-    if (a->json) {
+    auto validators = ledger::BuildValidatorBoard(**store);
+    if (!validators.ok()) {
+      *exit_code = Fail("leaderboard", validators.status());
+      return;
+    }
+    if (a->validators) {
+      if (a->json) {
+        std::cout << Dump(ledger::ValidatorBoardJson(*validators)) << "\n";
+      } else {
+        std::cout << ledger::RenderValidatorTable(*validators);
+      }
+    } else if (a->json) {
       std::cout << Dump(ledger::LeaderboardJson(*rows)) << "\n";
     } else {
       std::cout << ledger::RenderTable(*rows);
+      if (!validators->empty()) {
+        std::cout << "\n" << ledger::RenderValidatorTable(*validators);
+      }
     }
     *exit_code = 0;
   });

@@ -22,6 +22,7 @@
 #include "ledger/leaderboard.h"
 #include "ledger/reward_groups.h"
 #include "ledger/store.h"
+#include "ledger/validator_board.h"
 #include "ledger/verify.h"
 
 namespace loconet {
@@ -362,6 +363,8 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
   LOCONET_ASSIGN_OR_RETURN(auto store, ledger::LedgerStore::Open(ledgers.front().string(), true));
   LOCONET_ASSIGN_OR_RETURN(auto rows, ledger::BuildLeaderboard(*store));
   out << ledger::RenderTable(rows);
+  LOCONET_ASSIGN_OR_RETURN(auto validator_rows, ledger::BuildValidatorBoard(*store));
+  if (!validator_rows.empty()) out << "\n" << ledger::RenderValidatorTable(validator_rows);
   const ledger::GroupReport groups = ledger::GroupRewards(rows);
   out << "\nrewards by group of miners:\n" << ledger::RenderGroupReport(groups);
   if (!o.report_file.empty()) {

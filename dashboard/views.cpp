@@ -8,7 +8,9 @@
 
 #include "core/hash.h"
 #include "ledger/bodies.h"
+#include "ledger/consensus_bodies.h"
 #include "ledger/leaderboard.h"
+#include "ledger/validator_board.h"
 #include "ledger/verify.h"
 
 namespace loconet::dashboard {
@@ -83,6 +85,21 @@ Result<Facts> Collect(const ledger::LedgerStore& store) {
         auto b = ledger::RewardBody::Decode(rec.body);
         if (!b.ok()) return bad(b.status());
         f.rewards[b->epoch][rec.author] = std::move(b).value();
+        break;
+      }
+      case RecordKind::kConsensus: {
+        // Several validators: the miners' emission by Yuma consensus is the epoch's reward.
+        auto b = ledger::ConsensusBody::Decode(rec.body);
+        if (!b.ok()) return bad(b.status());
+        ledger::RewardBody paid;
+        paid.epoch = b->epoch;
+        paid.first_round = b->first_round;
+        paid.last_round = b->last_round;
+        paid.emission = b->params.emission;
+        for (const auto& m : b->miners) {
+          if (m.emission > 0) paid.entries.push_back({m.miner, m.emission});
+        }
+        f.rewards[b->epoch][rec.author] = std::move(paid);
         break;
       }
       default:
@@ -169,7 +186,9 @@ json RoundsJson(const Facts& f) {
   return out;
 }
 
-json ValidatorsJson(const Facts& f) {
+json ValidatorsJson(const Facts& f, const std::vector<ledger::ValidatorRow>& consensus) {
+  std::map<PublicKey, const ledger::ValidatorRow*> by_key;
+  for (const auto& r : consensus) by_key[r.key] = &r;
   std::map<uint64_t, std::string> majority;
   for (const auto& [round, by_author] : f.rounds) majority[round] = MajorityHash(by_author);
   json out = json::array();
@@ -197,10 +216,19 @@ json ValidatorsJson(const Facts& f) {
                    {"last_round", last_round ? json(*last_round) : json(nullptr)},
                    {"model_updates", updates},
                    {"agreeing_updates", agreeing},
-                   // Filled by multi-validator consensus; a single validator has no stake.
-                   {"stake", nullptr},
-                   {"trust", nullptr},
-                   {"dividends", nullptr}});
+                   // From the latest consensus record; a single validator has no stake.
+                   {"stake", by_key.count(author) ? json(by_key[author]->stake) : json(nullptr)},
+                   {"trust", by_key.count(author) ? json(by_key[author]->validator_trust / 65535.0)
+                                                  : json(nullptr)},
+                   {"dividends", by_key.count(author)
+                                     ? json(by_key[author]->dividends / 65535.0)
+                                     : json(nullptr)},
+                   {"emission",
+                    by_key.count(author) ? json(by_key[author]->emission) : json(nullptr)},
+                   {"agreements",
+                    by_key.count(author) ? json(by_key[author]->agreements) : json(nullptr)},
+                   {"mismatches",
+                    by_key.count(author) ? json(by_key[author]->mismatches) : json(nullptr)}});
   }
   return out;
 }
@@ -309,7 +337,9 @@ Result<Views> BuildViews(const ledger::LedgerStore& store) {
   Views v;
   v.miners = ledger::LeaderboardJson(rows);
   v.rounds = RoundsJson(facts);
-  v.validators = ValidatorsJson(facts);
+  LOCONET_ASSIGN_OR_RETURN(std::vector<ledger::ValidatorRow> board,
+                           ledger::BuildValidatorBoard(store));
+  v.validators = ValidatorsJson(facts, board);
   v.miner_pages = MinerPages(facts, v.miners);
   v.status = StatusJson(store, facts, fingerprint);
   return v;

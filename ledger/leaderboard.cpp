@@ -1,6 +1,7 @@
 #include "ledger/leaderboard.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -9,6 +10,7 @@
 
 #include "core/int128.h"
 #include "ledger/bodies.h"
+#include "ledger/consensus_bodies.h"
 
 namespace loconet::ledger {
 
@@ -26,6 +28,8 @@ struct MinerAcc {
   std::optional<int64_t> name_timestamp;
   std::map<uint64_t, RoundAcc> rounds;
   uint64_t rewards = 0;
+  // epoch -> each author's value (consensus records only)
+  std::map<uint64_t, std::vector<uint16_t>> consensus, incentive;
 };
 
 template <typename T>
@@ -145,6 +149,19 @@ Result<std::vector<LeaderRow>> BuildLeaderboard(const LedgerStore& store) {
           r.reasons.insert(e.reason);
         }
       }
+    } else if (rec.kind == RecordKind::kConsensus) {
+      // Several validators: the epoch's miner emission by Yuma consensus is the reward.
+      auto body = ConsensusBody::Decode(rec.body);
+      if (!body.ok()) return bad(body.status());
+      RewardBody paid;
+      paid.epoch = body->epoch;
+      for (const ConsensusMiner& m : body->miners) {
+        MinerAcc& acc = miners[m.miner];
+        acc.consensus[body->epoch].push_back(m.consensus);
+        acc.incentive[body->epoch].push_back(m.incentive);
+        if (m.emission > 0) paid.entries.push_back({m.miner, m.emission});
+      }
+      rewards[body->epoch][rec.author] = std::move(paid);
     } else if (rec.kind == RecordKind::kReward) {
       auto body = RewardBody::Decode(rec.body);
       if (!body.ok()) return bad(body.status());
@@ -174,6 +191,11 @@ Result<std::vector<LeaderRow>> BuildLeaderboard(const LedgerStore& store) {
     row.miner = key;
     row.name = m.name;
     row.rewards = m.rewards;
+    if (!m.consensus.empty()) {
+      row.in_consensus = true;
+      row.consensus = LowerMedian(m.consensus.rbegin()->second);
+      row.incentive = LowerMedian(m.incentive.rbegin()->second);
+    }
     row.rounds_submitted = m.rounds.size();
     for (const auto& [round, r] : m.rounds) {
       row.rounds_accepted += r.accepted;
@@ -195,17 +217,32 @@ Result<std::vector<LeaderRow>> BuildLeaderboard(const LedgerStore& store) {
 }
 
 std::string RenderTable(const std::vector<LeaderRow>& rows) {
-  const std::vector<std::string> header = {"rank",      "miner",    "ema",           "rewards",
-                                           "submitted", "accepted", "last improvement", "rejections"};
+  std::vector<std::string> header = {"rank",      "miner",    "ema",           "rewards",
+                                     "submitted", "accepted", "last improvement", "rejections"};
   // Right-aligned columns: the numbers.
-  const std::vector<bool> right = {true, false, true, true, true, true, true, false};
+  std::vector<bool> right = {true, false, true, true, true, true, true, false};
+  // Several validators: the latest epoch's consensus weight and incentive, before rejections.
+  const bool consensus = std::any_of(rows.begin(), rows.end(),
+                                     [](const LeaderRow& r) { return r.in_consensus; });
+  if (consensus) {
+    header.insert(header.end() - 1, {"consensus", "incentive"});
+    right.insert(right.end() - 1, {true, true});
+  }
   std::vector<std::vector<std::string>> cells;
   cells.push_back(header);
   for (size_t i = 0; i < rows.size(); ++i) {
     const LeaderRow& r = rows[i];
-    cells.push_back({std::to_string(i + 1), MinerLabel(r), Ema(r), std::to_string(r.rewards),
-                     std::to_string(r.rounds_submitted), std::to_string(r.rounds_accepted),
-                     Improvement(r), Rejections(r)});
+    std::vector<std::string> line = {std::to_string(i + 1), MinerLabel(r), Ema(r),
+                                     std::to_string(r.rewards), std::to_string(r.rounds_submitted),
+                                     std::to_string(r.rounds_accepted), Improvement(r),
+                                     Rejections(r)};
+    if (consensus) {
+      char c[16], in[16];
+      std::snprintf(c, sizeof c, "%.4f", r.consensus / 65535.0);
+      std::snprintf(in, sizeof in, "%.4f", r.incentive / 65535.0);
+      line.insert(line.end() - 1, {c, in});
+    }
+    cells.push_back(std::move(line));
   }
   std::vector<size_t> width(header.size(), 0);
   for (const auto& line : cells) {
@@ -244,6 +281,10 @@ nlohmann::json LeaderboardJson(const std::vector<LeaderRow>& rows) {
                    {"rounds_accepted", r.rounds_accepted},
                    {"last_improvement_ppb", r.last_improvement_ppb},
                    {"rejections", std::move(rejections)}});
+    if (r.in_consensus) {
+      out.back()["consensus"] = r.consensus;
+      out.back()["incentive"] = r.incentive;
+    }
   }
   return out;
 }

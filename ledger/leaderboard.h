@@ -23,6 +23,11 @@ struct LeaderRow {
   uint64_t rounds_accepted = 0;      // rounds in which a score entry had reason 0
   int64_t last_improvement_ppb = 0;  // improvement x 1e9 in its latest scored round
   std::map<uint16_t, uint64_t> rejections;  // reason code -> rounds rejected for it
+  // Several validators (consensus records): the latest epoch's consensus weight and incentive,
+  // u16 proportions (lower median over the authors).
+  bool in_consensus = false;
+  uint16_t consensus = 0;
+  uint16_t incentive = 0;
 };
 
 // The name of a reason code as recorded in score entries: loconet::CodeName ("ok" for 0), or
@@ -36,7 +41,8 @@ std::string ReasonName(uint16_t code);
 // authors' score entries give for that round; a round counts once for `rounds_submitted`, once
 // for `rounds_accepted` if any author accepted the miner, and once per distinct rejection reason;
 // an epoch's units are the lower median of what the authors that wrote a reward for that epoch
-// gave the miner (an author's last reward record of the epoch counts; absent means 0). The name
+// gave the miner (an author's last reward record of the epoch counts; absent means 0). A
+// consensus record counts as the reward of its epoch: its miners' emission. The name
 // is from the registration with the latest timestamp (ties: the later in (author, height) order).
 // Errors: those of LedgerStore::ForEach, and kCorrupt for a body that does not decode.
 Result<std::vector<LeaderRow>> BuildLeaderboard(const LedgerStore& store);

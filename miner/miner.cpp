@@ -382,6 +382,15 @@ class Miner : public MinerLink {
     for (size_t k = 0; k < links_.size(); ++k) {
       Link& link = links_[(current_ + k) % links_.size()];
       auto got = CallTo(link, req, 1);
+      // A follower opens a round a moment after the lead announces it: one that has not opened
+      // it yet answers wrong_round, and is asked again until the deadline.
+      for (int tries = 0; got.ok() && links_.size() > 1 && tries < 40 &&
+                          got->reason() == static_cast<uint32_t>(Code::kWrongRound) &&
+                          UnixMillis() + 250 < a.deadline_unix_ms();
+           ++tries) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        got = CallTo(link, req, 1);
+      }
       if (!got.ok()) {
         if (links_.size() == 1) return got.status();
         spdlog::warn("round {}: validator {} did not take the submission: {}", a.round(),

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 
 #include "core/files.h"
 #include "core/log.h"
@@ -68,11 +69,38 @@ Result<ledger::ConsensusBody> RoundCommitter::EpochConsensus(uint64_t epoch) con
   // The cutoff: a validator's weights of the epoch count if its weights record, written at the
   // close of the epoch's last round, is in this ledger now.
   LOCONET_ASSIGN_OR_RETURN(std::vector<ledger::Record> at_last, store_->ByRound(last));
+  // A follower takes the lead's choice of weights records, if the lead's record is here and
+  // this ledger holds every record it names.
+  std::optional<std::set<Hash256>> lead_set;
+  if (follow_) {
+    LOCONET_ASSIGN_OR_RETURN(std::vector<ledger::Record> now,
+                             store_->ByRound(last + consensus_->lag_rounds));
+    for (const auto& rec : now) {
+      if (rec.author != *follow_ || rec.kind != ledger::RecordKind::kConsensus) continue;
+      auto body = ledger::ConsensusBody::Decode(rec.body);
+      if (!body.ok() || body->epoch != epoch) continue;
+      lead_set.emplace();
+      for (const auto& v : body->validators) {
+        if (v.weights_record != Hash256{}) lead_set->insert(v.weights_record);
+      }
+    }
+    if (lead_set) {
+      size_t held = 0;
+      for (const auto& rec : at_last) held += lead_set->count(rec.Hash());
+      if (held != lead_set->size()) {
+        spdlog::warn("epoch {}: the lead's consensus names weights records this ledger lacks; "
+                     "deciding by this validator's own cutoff",
+                     epoch);
+        lead_set.reset();
+      }
+    }
+  }
   std::vector<ledger::EpochValidator> validators;
   for (const auto& [key, stake] : consensus_->validators) {
     ledger::EpochValidator v{key, stake, Hash256{}, std::nullopt};
     for (const auto& rec : at_last) {
       if (rec.author != key || rec.kind != ledger::RecordKind::kWeights) continue;
+      if (lead_set && !lead_set->count(rec.Hash())) continue;
       auto body = ledger::WeightsBody::Decode(rec.body);
       if (!body.ok() || body->epoch != epoch) continue;
       v.weights = *body;

@@ -66,6 +66,12 @@ class RoundCommitter {
   Result<std::vector<ledger::Record>> Commit(const RoundRecords& records, GPT& model,
                                              OuterNesterov& outer);
 
+  // A follower's consensus records count exactly the validators whose weights the lead's
+  // record of the same epoch counts (when that record is in the ledger and names only weights
+  // records it holds), so that every validator writes the same bytes even if one of them saw a
+  // weights record late. nullopt: this validator decides by its own cutoff (the lead does).
+  void FollowConsensusOf(std::optional<PublicKey> lead) { follow_ = lead; }
+
   // With UseConsensus: the epoch whose consensus record the commit of `round` writes, if any.
   std::optional<uint64_t> ConsensusEpochAt(uint64_t round) const;
   // The validators of the network whose weights record of `epoch` this ledger lacks.
@@ -85,6 +91,7 @@ class RoundCommitter {
   std::vector<ledger::ScoresBody> OwnScores(uint64_t first, uint64_t last_exclusive) const;
   Result<ledger::ConsensusBody> EpochConsensus(uint64_t epoch) const;
   std::optional<ConsensusSetup> consensus_;
+  std::optional<PublicKey> follow_;
 
   std::string state_file_;
   ledger::LedgerStore* store_;

@@ -275,6 +275,12 @@ struct ValidatorNode::Impl {
     return false;
   }
 
+  // A follower closes when the lead has closed the round (its model update is here): what has
+  // not arrived by then is not in the lead's aggregate either.
+  bool LeadClosed() const {
+    return peers && !Leads() && peers->ModelUpdate(peers->Lead(), round.round).has_value();
+  }
+
   bool AllSubmitted() const {
     if (round.eligible.empty()) return false;
     for (const PublicKey& k : round.eligible) {
@@ -424,6 +430,8 @@ struct ValidatorNode::Impl {
     if (std::optional<uint64_t> epoch = committer->ConsensusEpochAt(round.round)) {
       WaitForWeights(*epoch);
     }
+    committer->FollowConsensusOf(records.agreement ? std::optional<PublicKey>(records.agreement->lead)
+                                                   : std::nullopt);
     LOCONET_RETURN_IF_ERROR(committer->Commit(records, model, outer).status());
     PublishNewRecords();
     if (!records.agreement) PublishModelUpdate(update_body);
@@ -858,7 +866,8 @@ struct ValidatorNode::Impl {
       } else {
         OpenRound();
       }
-      while (!stop.load() && UnixMillis() < round.deadline_ms && !AllSubmitted()) {
+      while (!stop.load() && UnixMillis() < round.deadline_ms && !AllSubmitted() &&
+             !LeadClosed()) {
         LOCONET_RETURN_IF_ERROR(Serve(20));
       }
       if (stop.load()) break;
