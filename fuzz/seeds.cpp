@@ -19,6 +19,7 @@
 #include "core/keys.h"
 #include "datasets/shard.h"
 #include "ledger/bodies.h"
+#include "ledger/consensus_bodies.h"
 #include "ledger/record.h"
 #include "sync/codec.h"
 #include "sync/envelope.h"
@@ -217,10 +218,28 @@ void LedgerSeeds(const Identity& id) {
   reward.entries = {{miner, 600}, {miner2, 400}};
   bodies.emplace_back(ledger::RecordKind::kReward, reward.Encode());
   bodies.emplace_back(ledger::RecordKind::kReveal, ledger::RevealBody{4, h}.Encode());
+  ledger::WeightsBody weights;
+  weights.epoch = 1;
+  weights.first_round = 5;
+  weights.last_round = 9;
+  weights.entries = {{miner, 65535}, {miner2, 1200}};
+  bodies.emplace_back(ledger::RecordKind::kWeights, weights.Encode());
+  ledger::ConsensusBody consensus;
+  consensus.epoch = 1;
+  consensus.first_round = 5;
+  consensus.last_round = 9;
+  consensus.params.emission = 1000;
+  consensus.params.miner_share = 40000;
+  consensus.validators = {{id.public_key(), 1000, h, 65535, 65535, 390}};
+  consensus.miners = {{miner, 60000, 60000, 550}, {miner2, 5535, 5535, 60}};
+  consensus.bonds = {{0, 0, 30000}, {0, 1, 2000}};
+  bodies.emplace_back(ledger::RecordKind::kConsensus, consensus.Encode());
+  bodies.emplace_back(ledger::RecordKind::kAgreement,
+                      ledger::AgreementBody{4, id.public_key(), h, h}.Encode());
   Hash256 prev{};
   uint64_t height = 0;
   for (const auto& [kind, body] : bodies) {
-    Bytes with_kind = {uint8_t(uint8_t(kind) - 1)};  // ledger_fuzz.cpp: kind = byte % 6 + 1
+    Bytes with_kind = {uint8_t(uint8_t(kind) - 1)};  // ledger_fuzz.cpp: kind = byte % 9 + 1
     with_kind.insert(with_kind.end(), body.begin(), body.end());
     Write("ledger_body", int(height), with_kind);
     ledger::Record r = ledger::SignRecord(id, height, prev, 4, kind, body, 1700000000000);

@@ -52,6 +52,12 @@ struct RecordFault {
 //   records that come before it in its chain and whose round lies in [first_round, last_round];
 //   one author's reward epochs increase and their round ranges do not overlap; with
 //   epoch_rounds > 0 every range spans exactly epoch_rounds rounds;
+// - every weights record equals, byte for byte, WeightsFromScores over the same author's
+//   ScoresBody records before it with rounds in its range; one author's weights epochs increase;
+// - every consensus record (checked after every chain is walked): each weights record it names
+//   is in the store, authored by the validator it names, and the body equals, byte for byte,
+//   ComputeConsensus over those weights, the body's stakes and parameters, and the bonds of the
+//   same author's previous consensus record;
 // - one author's model updates form an unbroken line: rounds increase, and each update's
 //   prev_hash is the new_hash of the one before.
 // A record that fails a content check still counts as recorded for the checks after it (the

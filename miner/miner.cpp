@@ -62,6 +62,10 @@ class Miner : public MinerLink {
     inner.grad_clip = cfg_.grad_clip;
     trainer_ = std::make_unique<LocalTrainer>(GPT(cfg_.model), inner);
     // One DEALER per validator; model updates from any of them (the lead publishes them).
+    if (cfg_.validators.empty()) {
+      cfg_.validators.push_back(
+          {"validator", cfg_.validator_key, cfg_.validator_router, cfg_.validator_pub});
+    }
     for (const sync::NodeAddress& v : cfg_.validators) {
       Link link;
       link.address = v;
@@ -376,10 +380,12 @@ class Miner : public MinerLink {
     LOCONET_RETURN_IF_ERROR(behaviour_->ChangeSubmission(s, a, *trainer_->model(), *codec));
     metrics_.EndTraining();  // sending and the reply are waiting
     const size_t bytes = req.ByteSizeLong();
-    // The same update to every validator, the followed one first; each scores it on its own.
+    // The same update to every validator; each scores it on its own. The followed validator
+    // (the lead) last: it closes the round once every miner has submitted to it, and the
+    // followers close when it does, so they must have the update by then.
     proto::Reply reply;
     bool replied = false;
-    for (size_t k = 0; k < links_.size(); ++k) {
+    for (size_t k = 1; k <= links_.size(); ++k) {
       Link& link = links_[(current_ + k) % links_.size()];
       auto got = CallTo(link, req, 1);
       // A follower opens a round a moment after the lead announces it: one that has not opened
@@ -403,10 +409,11 @@ class Miner : public MinerLink {
         Status again = Register(link);
         if (!again.ok()) spdlog::warn("register again: {}", again.ToString());
       }
-      if (!replied) {
-        reply = *got;
+      if (k == links_.size() || !replied) {
+        reply = *got;  // the followed validator's answer, else the first
         replied = true;
-      } else if (!got->accepted()) {
+      }
+      if (k < links_.size() && !got->accepted()) {
         spdlog::info("round {}: validator {}: {}", a.round(), link.address.key.Short(),
                      CodeName(static_cast<Code>(got->reason())));
       }

@@ -98,16 +98,21 @@
     const out = [el('h2', {}, 'Ranking'),
       el('p', {}, miners.length + (miners.length === 1 ? ' miner' : ' miners') +
          ', ranked by EMA score, then rewards.')];
+    // Several validators: the latest epoch's consensus weight and incentive (u16 proportions).
+    const yuma = miners.some((m) => m.consensus !== undefined);
+    const share = (v) => (v === undefined ? '–' : (v / 65535).toFixed(4));
     const rows = miners.map((m) => ({
       attrs: {'data-miner': m.miner},
       cells: [m.rank, minerLink(m.miner, m.short), m.name, fixed(m.ema_ppb, 4), m.rewards,
               m.rounds_submitted, m.rounds_accepted,
-              m.rounds_submitted ? percent(m.last_improvement_ppb) : '–',
-              rejectionText(m.rejections)],
+              m.rounds_submitted ? percent(m.last_improvement_ppb) : '–']
+          .concat(yuma ? [share(m.consensus), share(m.incentive)] : [])
+          .concat([rejectionText(m.rejections)]),
     }));
     out.push(el('div', {id: 'ranking'}, table(
         ['rank', 'miner', 'name', 'EMA score', 'rewards', 'submitted', 'accepted',
-         'last improvement', 'rejections'], rows, [1, 0, 0, 1, 1, 1, 1, 1, 0])));
+         'last improvement'].concat(yuma ? ['consensus', 'incentive'] : []).concat(['rejections']),
+        rows, [1, 0, 0, 1, 1, 1, 1, 1].concat(yuma ? [1, 1] : []).concat([0]))));
     out.push(el('h2', {}, 'Training'), plots);
     main.replaceChildren(...out);
     lossPlot(plots, rounds);
@@ -188,16 +193,19 @@
     const vs = await get('/api/validators');
     main.replaceChildren(el('h2', {}, 'Validators'),
         el('p', {}, 'Agreement: model updates whose hash matches the one most validators ' +
-           'recorded for the round. Stake, trust and dividends come with multi-validator ' +
-           'consensus.'),
+           'recorded for the round. Stake, trust (validator trust), dividends and emission come ' +
+           'from the latest Yuma consensus record; re-derived: rounds in which the validator ' +
+           're-derived the lead\'s aggregate and agreed. A single validator has none.'),
         table(['validator', 'records', 'rounds scored', 'last round', 'agreement', 'stake',
-               'trust', 'dividends', 'head'],
+               'trust', 'dividends', 'emission', 're-derived', 'head'],
               vs.map((v) => ({attrs: {'data-validator': v.validator}, cells: [
                 el('span', {class: 'key', title: v.validator}, v.short), v.records,
                 v.rounds_scored, or(v.last_round), v.agreeing_updates + ' / ' + v.model_updates,
-                or(v.stake), or(v.trust), or(v.dividends),
+                or(v.stake), v.trust === null ? '–' : v.trust.toFixed(4),
+                v.dividends === null ? '–' : v.dividends.toFixed(4), or(v.emission),
+                v.agreements === null ? '–' : v.agreements + ' / ' + (v.agreements + v.mismatches),
                 el('code', {title: v.head_hash}, v.head_hash.slice(0, 12))]})),
-              [0, 1, 1, 1, 1, 1, 1, 1, 0]));
+              [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0]));
   }
 
   async function ledgerPage() {
