@@ -262,8 +262,13 @@ struct ValidatorNode::Impl {
       }
       const size_t lead = peers->Lead();
       if (auto a = peers->Announcement(lead, round.round)) {
-        LOCONET_RETURN_IF_ERROR(OpenRoundFrom(*a));
-        return true;
+        Status opened = OpenRoundFrom(*a);
+        if (opened.ok()) return true;
+        // An announcement this validator cannot follow (another base model, other settings).
+        spdlog::error("validator {}: {}; counted as down", lead, opened.ToString());
+        peers->MarkDown(lead);
+        since = UnixMillis();
+        continue;
       }
       if (UnixMillis() - since > static_cast<int64_t>(cfg.lead_timeout_seconds * 1000)) {
         peers->MarkDown(lead);
@@ -505,6 +510,17 @@ struct ValidatorNode::Impl {
   }
   Update pending_delta;  // the last round's d, published with the model update
 
+  // Adds the fp32 step a lead published (ModelUpdate.delta) to the model; nothing if empty.
+  Status ApplyPublishedStep(const proto::ModelUpdate& u) {
+    if (u.delta_size() == 0) return Status::Ok();
+    sync::CodecSpec fp32;
+    fp32.name = "fp32";
+    LOCONET_ASSIGN_OR_RETURN(auto fp32_codec, sync::MakeCodec(fp32));
+    LOCONET_ASSIGN_OR_RETURN(Update d, DecodeDeltas(*model, u.delta(), *fp32_codec));
+    ApplyDelta(ParameterList(*model), d);
+    return Status::Ok();
+  }
+
   // A follower's aggregate: waits for the lead's model update of this round (counting a lead
   // silent for lead_timeout_seconds as down, and aggregating itself if it leads then),
   // re-derives it from the lead's accepted set with its own copies of the payloads, and holds
@@ -522,6 +538,17 @@ struct ValidatorNode::Impl {
       }
       lead = peers->Lead();
       u = peers->ModelUpdate(lead, round.round);
+      if (u && HashFromRaw(u->prev_hash()) != served.hash) {
+        // A lead whose update does not start from the model it announced is faulty.
+        spdlog::error("round {}: validator {}'s model update starts from {}, not from the round's "
+                      "base {}: counted as down",
+                      round.round, lead, HashFromRaw(u->prev_hash()).Hex().substr(0, 12),
+                      served.hash.Hex().substr(0, 12));
+        peers->MarkDown(lead);
+        u.reset();
+        since = UnixMillis();
+        continue;
+      }
       if (u) break;
       if (UnixMillis() - since > static_cast<int64_t>(cfg.lead_timeout_seconds * 1000)) {
         peers->MarkDown(lead);
@@ -531,10 +558,6 @@ struct ValidatorNode::Impl {
       LOCONET_RETURN_IF_ERROR(Serve(20));
     }
     const Hash256 lead_hash = HashFromRaw(u->new_hash());
-    if (HashFromRaw(u->prev_hash()) != served.hash) {
-      return Error(Code::kStaleBase, "round " + std::to_string(round.round) +
-                                         ": the lead's update starts from another model");
-    }
     std::map<PublicKey, const AcceptedUpdate*> chosen;
     bool complete = true;
     for (const std::string& raw : u->accepted()) {
@@ -562,17 +585,26 @@ struct ValidatorNode::Impl {
                    complete ? "differs from the re-derived " + derived.Hex().substr(0, 12)
                             : std::string("cannot be re-derived: a payload of its set is missing"));
       CopyParameters(ParameterList(*model), before);
-      if (u->delta_size() > 0) {
-        sync::CodecSpec fp32;
-        fp32.name = "fp32";
-        LOCONET_ASSIGN_OR_RETURN(auto fp32_codec, sync::MakeCodec(fp32));
-        LOCONET_ASSIGN_OR_RETURN(Update d, DecodeDeltas(*model, u->delta(), *fp32_codec));
-        ApplyDelta(ParameterList(*model), d);
-      }
+      Status applied = ApplyPublishedStep(*u);
       RefreshModelCache();
-      if (served.hash != lead_hash) {
-        return Error(Code::kCorrupt, "round " + std::to_string(round.round) +
-                                         ": the lead's published step does not give its model");
+      if (!applied.ok() || served.hash != lead_hash) {
+        // The lead published a step that does not give the model it names: it is faulty. This
+        // validator keeps its own re-derivation (or the base, if it had none) and counts the
+        // lead as down; the next validator in the lead order aggregates the next round.
+        spdlog::error("round {}: validator {}'s published step does not give its model {}{}: "
+                      "counted as down",
+                      round.round, lead, lead_hash.Hex().substr(0, 12),
+                      applied.ok() ? "" : " (" + applied.ToString() + ")");
+        peers->MarkDown(lead);
+        CopyParameters(ParameterList(*model), before);
+        RefreshModelCache();
+        if (complete) {
+          LOCONET_ASSIGN_OR_RETURN(body, StepWith(chosen));
+        } else {
+          LOCONET_ASSIGN_OR_RETURN(body, StepWith({}));
+        }
+        *agreement = ledger::AgreementBody{round.round, peers->KeyOf(lead), lead_hash, derived};
+        return body;
       }
       body.round = round.round;
       body.prev_hash = HashFromRaw(u->prev_hash());

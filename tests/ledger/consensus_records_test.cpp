@@ -1,9 +1,11 @@
 // The records of a network of several validators: weights, consensus and agreement bodies
-// (strict decoding), weights from scores, Yuma consensus over validators' weights records, and
-// `ledger verify` recomputing both across chains.
+// (strict decoding), weights from scores, Yuma consensus over validators' weights records,
+// `ledger verify` recomputing both across chains, and the leaderboard reading them.
 #include <catch2/catch.hpp>
 
 #include "ledger/consensus_bodies.h"
+#include "ledger/leaderboard.h"
+#include "ledger/validator_board.h"
 #include "ledger/store.h"
 #include "ledger/verify.h"
 #include "ledger/yuma_rewards.h"
@@ -254,4 +256,58 @@ TEST_CASE("ledger verify recomputes weights and consensus across validators' cha
     REQUIRE(faults->size() == 1);
     CHECK((*faults)[0].kind == RecordKind::kWeights);
   }
+}
+
+TEST_CASE("the leaderboard pays miners their consensus emission and lists the validators",
+          "[ledger]") {
+  TempDir dir;
+  const Identity a = Validator(10), b = Validator(11);
+  std::vector<Record> ca, cb;
+  std::vector<EpochValidator> vs;
+  for (const Identity* v : {&a, &b}) {
+    std::vector<Record>& chain = v == &a ? ca : cb;
+    Scorer s;
+    const RoundBody rb = RoundOf(0);
+    Chain(*v, &chain, RecordKind::kRound, 0, rb.Encode());
+    const ScoresBody scores = s.Close(0, {s.Accepted(rb, 1, 300), s.Accepted(rb, 2, 100)});
+    Chain(*v, &chain, RecordKind::kScores, 0, scores.Encode());
+    const WeightsBody w = WeightsFromScores(0, 0, 0, {scores});
+    Chain(*v, &chain, RecordKind::kWeights, 0, w.Encode());
+    vs.push_back({v->public_key(), 1000, chain.back().Hash(), w});
+  }
+  auto consensus = ComputeConsensus(0, 0, 0, Params(), vs, nullptr);
+  REQUIRE(consensus.ok());
+  Chain(a, &ca, RecordKind::kConsensus, 1, consensus->Encode());
+  Chain(b, &cb, RecordKind::kConsensus, 1, consensus->Encode());
+  Chain(b, &cb, RecordKind::kAgreement, 1,
+        AgreementBody{1, a.public_key(), Blake2b256("m"), Blake2b256("m")}.Encode());
+  auto store = LedgerStore::Open(dir / "db");
+  REQUIRE(store.ok());
+  REQUIRE((*store)->Append(ca).ok());
+  REQUIRE((*store)->Append(cb).ok());
+  REQUIRE(VerifyLedger(**store).ok());
+
+  auto rows = BuildLeaderboard(**store);
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 2);
+  uint64_t paid = 0;
+  for (const LeaderRow& r : *rows) {
+    CHECK(r.in_consensus);
+    CHECK(r.rewards == MinerIn(*consensus, r.miner.bytes[0]).emission);  // once, not per author
+    paid += r.rewards;
+  }
+  CHECK(paid > 0);
+  CHECK((*rows)[0].miner == Miner(1));  // the better miner ranks first
+  CHECK((*rows)[0].incentive > (*rows)[1].incentive);
+  CHECK(RenderTable(*rows).find("incentive") != std::string::npos);
+
+  auto validators = BuildValidatorBoard(**store);
+  REQUIRE(validators.ok());
+  REQUIRE(validators->size() == 2);
+  CHECK((*validators)[0].key == a.public_key());  // the lead order of the genesis
+  CHECK((*validators)[0].stake == 1000);
+  CHECK((*validators)[0].active);
+  CHECK((*validators)[1].agreements == 1);
+  CHECK((*validators)[0].emission + (*validators)[1].emission + paid <= Params().emission);
+  CHECK(RenderValidatorTable(*validators).find(a.public_key().Short()) != std::string::npos);
 }
