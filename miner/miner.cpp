@@ -468,15 +468,21 @@ class Miner : public MinerLink {
       req.mutable_get_round();
       auto reply = Call(req, links_.size() > 1 ? 1 : 3);
       if (!reply.ok()) {
-        spdlog::warn("get round from validator {}: {}", Current().address.key.Short(),
-                     reply.status().ToString());
-        if (links_.size() > 1) {
-          // Follow the next validator in the lead order: after a failover it leads.
+        // A validator scoring a round answers nothing until it is done; one that stays silent
+        // for three requests in a row is left for the next in the lead order (after a
+        // failover, the new lead; any follower answers with the lead's round).
+        if (links_.size() > 1 && ++silent_ >= 3) {
+          spdlog::warn("validator {} did not answer 3 requests ({}); following validator {} now",
+                       Current().address.key.Short(), reply.status().ToString(),
+                       links_[(current_ + 1) % links_.size()].address.key.Short());
           current_ = (current_ + 1) % links_.size();
-          spdlog::warn("following validator {} now", Current().address.key.Short());
+          silent_ = 0;
+        } else if (links_.size() == 1) {
+          spdlog::warn("get round: {}", reply.status().ToString());
         }
         continue;
       }
+      silent_ = 0;
       proto::RoundAnnouncement a;
       if (!reply->accepted() || !a.ParseFromString(reply->payload()) ||
           static_cast<int64_t>(a.round()) < last_round ||
@@ -526,6 +532,7 @@ class Miner : public MinerLink {
   std::unique_ptr<LocalTrainer> trainer_;
   std::vector<Link> links_;  // every validator, in the lead order
   size_t current_ = 0;       // links_[current_] is followed for rounds
+  int silent_ = 0;           // GetRound requests in a row the followed validator left unanswered
   std::unique_ptr<sync::Codec> fp32_;
   std::unique_ptr<sync::ErrorFeedback> feedback_;
   sync::CodecSpec codec_spec_;

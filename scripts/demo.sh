@@ -3,12 +3,15 @@
 # separate processes on 127.0.0.1) for 10 rounds of the micro model, printing each round's global
 # held-out loss and finally the leaderboard, with the live web dashboard served while it runs, then
 # a short sample of text from the network's final model (the validator's state file).
+# DEMO_VALIDATORS=3 runs three validators (a signed network file, Yuma consensus rewards) instead
+# of one; every validator scores every submission, so rounds take longer on 2 cores.
 # Usage: scripts/demo.sh path/to/loconet
 set -euo pipefail
 bin=${1:-build/apps/loconet}
 listen=${DASHBOARD_LISTEN:-127.0.0.1:8080}
+validators=${DEMO_VALIDATORS:-1}
 "$bin" data prepare --out data/corpus --cache data/cache
-"$bin" devnet --miners 3 --rounds 10 --local-steps 30 --batch 8 \
+"$bin" devnet --validators "$validators" --miners 3 --rounds 10 --local-steps 30 --batch 8 \
   --model configs/models/micro.toml --data data/corpus --dir runs/devnet \
   --dashboard "$listen" --cache data/cache
 model=runs/devnet/validator/state.pt

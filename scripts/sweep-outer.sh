@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The outer step of DiLoCo, swept on the in-process simulation at the network benchmark's budget
+# (scripts/bench-network.sh): 4 workers of batch 8, H local steps, ROUNDS rounds, the micro model,
+# the same inner schedule and the same 32 held-out batches. Each point is one
+# `loconet train --workers 4` run with another outer learning rate and momentum (momentum 0:
+# plain SGD on the averaged pseudo-gradient; lr 1 with momentum 0 is plain averaging). Prints
+# one table, also written to BUILD_DIR/sweep-outer.md. About 2 minutes per point on 2 cores.
+# Usage: scripts/sweep-outer.sh BUILD_DIR CODEC "LR:MOMENTUM ..." [ROUNDS] [H]
+set -euo pipefail
+build=${1:-build}
+codec=${2:-int8}
+points=${3:-"0.7:0.9 1.0:0"}
+rounds=${4:-10}
+h=${5:-30}
+workers=4
+batch=8
+bin="$build/apps/loconet"
+out="$build/sweep-outer.md"
+dir=runs/sweep-outer
+rm -rf "$dir"
+mkdir -p "$dir"
+"$bin" data prepare --out data/corpus --cache data/cache > /dev/null
+steps=$((rounds * h))
+cat > "$dir/train.toml" <<TOML
+model = "$(pwd)/configs/models/micro.toml"
+
+[data]
+dir = "$(pwd)/data/corpus"
+
+[train]
+steps = $steps
+batch = $batch
+lr = 3e-3
+min_lr_ratio = 0.1
+warmup_steps = 10
+seed = 1
+threads = 0
+
+[eval]
+every = $steps
+batches = 32
+TOML
+{
+  echo "# Outer step sweep (DiLoCo simulation)"
+  echo
+  echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
+  echo "- micro, $workers workers x batch $batch, H $h, $rounds rounds, codec $codec"
+  echo
+  echo "| outer lr | momentum | held-out loss |"
+  echo "|---|---|---|"
+} > "$out"
+for p in $points; do
+  lr=${p%%:*}
+  m=${p##*:}
+  name="lr${lr}_m${m}"
+  "$bin" train --config "$dir/train.toml" --metrics "$dir/$name.jsonl" --no-progress \
+    --workers $workers --local-steps "$h" --codec "$codec" --outer-lr "$lr" --outer-momentum "$m" \
+    > "$dir/$name.log" 2>&1
+  loss=$(grep -o '"heldout_loss":[0-9.e+-]*' "$dir/$name.jsonl" | tail -1 | cut -d: -f2)
+  echo "| $lr | $m | $loss |" | tee -a "$out"
+done
+echo "written to $out"
