@@ -23,6 +23,7 @@
 #include "miner/adversary.h"
 #include "miner/metrics.h"
 #include "network/network_file.h"
+#include "sync/checkpoint_fetch.h"
 #include "sync/codec.h"
 #include "sync/envelope.h"
 #include "sync/messages.h"
@@ -251,24 +252,10 @@ class Miner : public MinerLink {
   }
 
   Status FetchCheckpoint(const std::string& hash) {
-    Bytes all;
-    uint32_t count = 1;
-    for (uint32_t i = 0; i < count; ++i) {
-      proto::Request req;
-      req.mutable_checkpoint()->set_model_hash(hash);
-      req.mutable_checkpoint()->set_index(i);
-      LOCONET_ASSIGN_OR_RETURN(proto::Reply reply, Call(req, 3));
-      if (!reply.accepted()) {
-        return Error(static_cast<Code>(reply.reason()), "checkpoint: " + reply.message());
-      }
-      proto::CheckpointChunk chunk;
-      if (!chunk.ParseFromString(reply.payload()) || chunk.index() != i || chunk.count() == 0 ||
-          chunk.count() > 100000 || (i > 0 && chunk.count() != count)) {
-        return Error(Code::kDecodeError, "checkpoint chunk " + std::to_string(i) + " is malformed");
-      }
-      count = chunk.count();
-      all.insert(all.end(), chunk.data().begin(), chunk.data().end());
-    }
+    LOCONET_ASSIGN_OR_RETURN(
+        Bytes all, sync::FetchCheckpointBytes(
+                       [this](const proto::Request& req) { return Call(req, 3); },
+                       HashFromRaw(hash)));
     GPT probe(cfg_.model);
     LOCONET_RETURN_IF_ERROR(LoadParameterBytes(*probe, all));
     if (ModelHash(*probe) != HashFromRaw(hash)) {
@@ -388,11 +375,11 @@ class Miner : public MinerLink {
     for (size_t k = 1; k <= links_.size(); ++k) {
       Link& link = links_[(current_ + k) % links_.size()];
       auto got = CallTo(link, req, 1);
-      // A follower opens a round a moment after the lead announces it: one that has not opened
-      // it yet answers wrong_round, and is asked again until the deadline.
-      for (int tries = 0; got.ok() && links_.size() > 1 && tries < 40 &&
+      // A follower opens a round a moment after the lead announces it: one that is still in an
+      // earlier round answers wrong_round, and is asked again for up to 2 s.
+      for (int tries = 0; got.ok() && links_.size() > 1 && tries < 8 &&
                           got->reason() == static_cast<uint32_t>(Code::kWrongRound) &&
-                          UnixMillis() + 250 < a.deadline_unix_ms();
+                          got->round() < a.round() && UnixMillis() + 250 < a.deadline_unix_ms();
            ++tries) {
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
         got = CallTo(link, req, 1);

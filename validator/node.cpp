@@ -262,12 +262,21 @@ struct ValidatorNode::Impl {
       }
       const size_t lead = peers->Lead();
       if (auto a = peers->Announcement(lead, round.round)) {
-        Status opened = OpenRoundFrom(*a);
-        if (opened.ok()) return true;
-        // An announcement this validator cannot follow (another base model, other settings).
-        spdlog::error("validator {}: {}; counted as down", lead, opened.ToString());
-        peers->MarkDown(lead);
-        since = UnixMillis();
+        if (HashFromRaw(a->base_hash()) != served.hash) {
+          // Behind the lead (a restart, a missed update): take its current model.
+          Status caught = CatchUp(lead, HashFromRaw(a->base_hash()));
+          if (!caught.ok()) {
+            spdlog::warn("round {}: cannot take validator {}'s model: {}; trying again",
+                         a->round(), lead, caught.ToString());
+            LOCONET_RETURN_IF_ERROR(Serve(500));
+            continue;
+          }
+        }
+        LOCONET_RETURN_IF_ERROR(OpenRoundFrom(*a));
+        return true;
+      }
+      if (lead >= genesis->validators.size()) {  // nobody leads: wait for an announcement
+        LOCONET_RETURN_IF_ERROR(Serve(20));
         continue;
       }
       if (UnixMillis() - since > static_cast<int64_t>(cfg.lead_timeout_seconds * 1000)) {
@@ -284,6 +293,23 @@ struct ValidatorNode::Impl {
   // not arrived by then is not in the lead's aggregate either.
   bool LeadClosed() const {
     return peers && !Leads() && peers->ModelUpdate(peers->Lead(), round.round).has_value();
+  }
+
+  // Loads validator `lead`'s current model `hash` (fetched and checked against the hash). The
+  // outer momentum stays this validator's own, so its re-derivations may differ from the lead's
+  // until the momentum decays; its agreement records say so.
+  Status CatchUp(size_t lead, const Hash256& hash) {
+    LOCONET_ASSIGN_OR_RETURN(Bytes bytes, peers->FetchModel(lead, hash));
+    GPT probe(cfg.model);
+    LOCONET_RETURN_IF_ERROR(LoadParameterBytes(*probe, bytes));
+    if (ModelHash(*probe) != hash) {
+      return Error(Code::kCorrupt, "the fetched model does not hash to the announced base");
+    }
+    LOCONET_RETURN_IF_ERROR(LoadParameterBytes(*model, bytes));
+    RefreshModelCache();
+    spdlog::warn("took validator {}'s model {} ({} bytes)", lead, hash.Hex().substr(0, 12),
+                 bytes.size());
+    return Status::Ok();
   }
 
   bool AllSubmitted() const {
@@ -537,6 +563,10 @@ struct ValidatorNode::Impl {
         return Aggregate(kept, scores);
       }
       lead = peers->Lead();
+      if (lead >= genesis->validators.size()) {  // nobody leads (an observer alone)
+        LOCONET_RETURN_IF_ERROR(Serve(20));
+        continue;
+      }
       u = peers->ModelUpdate(lead, round.round);
       if (u && HashFromRaw(u->prev_hash()) != served.hash) {
         // A lead whose update does not start from the model it announced is faulty.

@@ -3,6 +3,7 @@
 #include "core/log.h"
 #include "ledger/record.h"
 #include "replica/replica.h"
+#include "sync/checkpoint_fetch.h"
 #include "sync/messages.h"
 
 namespace loconet {
@@ -53,6 +54,7 @@ size_t Peers::Lead() const {
 }
 
 void Peers::MarkDown(size_t index) {
+  if (index >= genesis_.validators.size()) return;
   if (down_.insert(index).second) {
     spdlog::warn("validator {} ({}) counted as down; the lead is now validator {}", index,
                  KeyOf(index).Short(), Lead());
@@ -160,6 +162,29 @@ std::optional<proto::ModelUpdate> Peers::ModelUpdate(size_t index, uint64_t roun
     if (it != link.updates.end()) return it->second;
   }
   return std::nullopt;
+}
+
+Result<Bytes> Peers::FetchModel(size_t index, const Hash256& hash) {
+  Link* link = nullptr;
+  for (Link& l : links_) {
+    if (l.index == index) link = &l;
+  }
+  if (!link) return Error(Code::kNotFound, "no link to validator " + std::to_string(index));
+  auto call = [&](const proto::Request& req) -> Result<proto::Reply> {
+    proto::Request bound = req;
+    LOCONET_ASSIGN_OR_RETURN(Bytes env,
+                             sync::SealRequest(*self_, link->address.key, &bound, network_));
+    LOCONET_ASSIGN_OR_RETURN(Bytes raw, link->client->Request(env, 3000, 2));
+    LOCONET_ASSIGN_OR_RETURN(sync::OpenedEnvelope opened,
+                             sync::OpenEnvelope(raw, 1u << 30, sync::kTagReply, network_));
+    if (opened.sender != link->address.key) {
+      return Error(Code::kBadSignature, "reply not signed by validator " + std::to_string(index));
+    }
+    proto::Reply reply;
+    LOCONET_RETURN_IF_ERROR(sync::ParseProto(opened.body, "reply", &reply));
+    return reply;
+  };
+  return sync::FetchCheckpointBytes(call, hash);
 }
 
 }  // namespace loconet

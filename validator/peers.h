@@ -55,6 +55,10 @@ class Peers {
   // The model update validator `index` published for `round`, if any.
   std::optional<proto::ModelUpdate> ModelUpdate(size_t index, uint64_t round) const;
 
+  // The parameter bytes of model `hash` from validator `index` (its current model), for a
+  // follower that fell behind; the caller checks the hash. kNotFound for an index without a link.
+  Result<Bytes> FetchModel(size_t index, const Hash256& hash);
+
   uint64_t dropped() const { return dropped_; }
 
  private:
