@@ -605,9 +605,11 @@ struct ValidatorNode::Impl {
     const std::vector<torch::Tensor> before = CloneParameters(*model);
     Hash256 derived;
     ledger::ModelUpdateBody body;
+    std::vector<torch::Tensor> derived_params;
     if (complete) {
       LOCONET_ASSIGN_OR_RETURN(body, StepWith(chosen));
       derived = served.hash;
+      derived_params = CloneParameters(*model);
     }
     if (!complete || derived != lead_hash) {
       spdlog::warn("round {}: the lead's model {} {}; taking the lead's published step",
@@ -626,12 +628,13 @@ struct ValidatorNode::Impl {
                       round.round, lead, lead_hash.Hex().substr(0, 12),
                       applied.ok() ? "" : " (" + applied.ToString() + ")");
         peers->MarkDown(lead);
-        CopyParameters(ParameterList(*model), before);
-        RefreshModelCache();
         if (complete) {
-          LOCONET_ASSIGN_OR_RETURN(body, StepWith(chosen));
+          CopyParameters(ParameterList(*model), derived_params);  // the outer step already ran
+          RefreshModelCache();
         } else {
-          LOCONET_ASSIGN_OR_RETURN(body, StepWith({}));
+          CopyParameters(ParameterList(*model), before);
+          RefreshModelCache();
+          LOCONET_ASSIGN_OR_RETURN(body, StepWith({}));  // no step: the model stays
         }
         *agreement = ledger::AgreementBody{round.round, peers->KeyOf(lead), lead_hash, derived};
         return body;
@@ -650,6 +653,9 @@ struct ValidatorNode::Impl {
       if (key.ok()) body.accepted.push_back(*key);
     }
     std::sort(body.accepted.begin(), body.accepted.end());
+    // A key named twice would make the record refuse to encode as sorted and unique.
+    body.accepted.erase(std::unique(body.accepted.begin(), body.accepted.end()),
+                        body.accepted.end());
     *agreement = ledger::AgreementBody{round.round, peers->KeyOf(lead), lead_hash, derived};
     spdlog::info("round {}: lead {} model {}: {}", round.round, lead, lead_hash.Hex().substr(0, 12),
                  (*agreement)->agrees() ? "re-derived, agrees" : "MISMATCH");
