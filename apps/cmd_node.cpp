@@ -92,6 +92,9 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
   d->add_option("--codec", o->codec, "Codec of the submissions")
       ->check(CLI::IsMember({"fp32", "int8", "topk"}));
   d->add_option("--lr", o->lr, "Miners' peak inner learning rate");
+  d->add_option("--outer-lr", o->outer_lr, "Validators' outer learning rate (default: theirs)");
+  d->add_option("--outer-momentum", o->outer_momentum,
+                "Validators' outer Nesterov momentum (default: theirs)");
   d->add_option("--adversaries", o->adversaries,
                 "Extra miners, one per attack (comma-separated): zero, noise, sign_flip, scale100, "
                 "scale1e6, nan, copy, copy_noise, replay, unassigned, stale_base, future_round, "

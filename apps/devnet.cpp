@@ -135,6 +135,11 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
        << "\n\n[registration]\n# a devnet's miners solve a small proof of work (16 Argon2id "
        << "evaluations of 1 MiB on average)\npow_bits = 4\npow_memory_kib = 1024\n"
        << "\n[rewards]\nepoch_rounds = " << epoch_rounds << "\n";
+    if (o.outer_lr >= 0 || o.outer_momentum >= 0) {
+      vc << "\n[aggregate]\n";
+      if (o.outer_lr >= 0) vc << "outer_lr = " << o.outer_lr << "\n";
+      if (o.outer_momentum >= 0) vc << "outer_momentum = " << o.outer_momentum << "\n";
+    }
     for (size_t j = 0; j < vplans.size() && nv > 1; ++j) {
       if (j == i) continue;
       vc << "\n[peers.validator-" << j << "]\nkey = " << Quote(vplans[j].id.public_key().Hex())
