@@ -379,7 +379,7 @@ class Miner : public MinerLink {
       // earlier round answers wrong_round, and is asked again for up to 2 s.
       for (int tries = 0; got.ok() && links_.size() > 1 && tries < 8 &&
                           got->reason() == static_cast<uint32_t>(Code::kWrongRound) &&
-                          got->round() < a.round() && UnixMillis() + 250 < a.deadline_unix_ms();
+                          got->round() <= a.round() && UnixMillis() + 250 < a.deadline_unix_ms();
            ++tries) {
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
         got = CallTo(link, req, 1);

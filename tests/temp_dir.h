@@ -1,6 +1,8 @@
-// A fresh temporary directory for one test, removed when the object goes out of scope.
+// A fresh temporary directory for one test, removed when the object goes out of scope (kept,
+// for a post-mortem, when LOCONET_KEEP_TEST_DIRS is set in the environment).
 #pragma once
 
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -16,6 +18,7 @@ class TempDir {
     std::filesystem::create_directories(path_);
   }
   ~TempDir() {
+    if (std::getenv("LOCONET_KEEP_TEST_DIRS") != nullptr) return;
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }

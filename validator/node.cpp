@@ -249,6 +249,29 @@ struct ValidatorNode::Impl {
     return Status::Ok();
   }
 
+  // How long a follower waits for validator `lead` before counting it as down: the timeout
+  // times this validator's distance behind it in the lead order, so that the validators right
+  // behind a silent lead take over before those further back give up on them.
+  int64_t LeadTimeoutMs(size_t lead) const {
+    const size_t self = role.lead_index.value_or(genesis->validators.size());
+    const size_t distance = self > lead ? self - lead : 1;
+    return static_cast<int64_t>(cfg.lead_timeout_seconds * 1000) * static_cast<int64_t>(distance);
+  }
+
+  // A validator between the lead and this one that has already announced (or aggregated) this
+  // round has taken over: everyone before it in the lead order is down. Returns the new lead.
+  size_t TakenOver(size_t lead, bool announcement) {
+    const size_t self = role.lead_index.value_or(genesis->validators.size());
+    for (size_t j = self; j-- > lead + 1;) {
+      const bool spoke = announcement ? peers->Announcement(j, round.round).has_value()
+                                      : peers->ModelUpdate(j, round.round).has_value();
+      if (!spoke) continue;
+      for (size_t k = lead; k < j; ++k) peers->MarkDown(k);
+      return peers->Lead();
+    }
+    return lead;
+  }
+
   // A follower waits for the lead's announcement of round.round or later. A lead that announces
   // nothing for lead_timeout_seconds after this validator became ready is counted as down.
   // Returns true once a round is open (announced by the lead, or by this validator when it
@@ -260,7 +283,8 @@ struct ValidatorNode::Impl {
         OpenRound();
         return true;
       }
-      const size_t lead = peers->Lead();
+      const size_t lead = TakenOver(peers->Lead(), true);
+      if (Leads()) continue;
       if (auto a = peers->Announcement(lead, round.round)) {
         if (HashFromRaw(a->base_hash()) != served.hash) {
           // Behind the lead (a restart, a missed update): take its current model.
@@ -279,7 +303,7 @@ struct ValidatorNode::Impl {
         LOCONET_RETURN_IF_ERROR(Serve(20));
         continue;
       }
-      if (UnixMillis() - since > static_cast<int64_t>(cfg.lead_timeout_seconds * 1000)) {
+      if (UnixMillis() - since > LeadTimeoutMs(lead)) {
         peers->MarkDown(lead);
         since = UnixMillis();
         continue;
@@ -562,7 +586,8 @@ struct ValidatorNode::Impl {
         spdlog::warn("round {}: this validator leads now; it aggregates the round", round.round);
         return Aggregate(kept, scores);
       }
-      lead = peers->Lead();
+      lead = TakenOver(peers->Lead(), false);
+      if (Leads()) continue;
       if (lead >= genesis->validators.size()) {  // nobody leads (an observer alone)
         LOCONET_RETURN_IF_ERROR(Serve(20));
         continue;
@@ -580,7 +605,7 @@ struct ValidatorNode::Impl {
         continue;
       }
       if (u) break;
-      if (UnixMillis() - since > static_cast<int64_t>(cfg.lead_timeout_seconds * 1000)) {
+      if (UnixMillis() - since > LeadTimeoutMs(lead)) {
         peers->MarkDown(lead);
         since = UnixMillis();
         continue;
