@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "apps/commands.h"
+#include "apps/local_ranks.h"
+#include "core/log.h"
 #include "trainer/export.h"
 #include "trainer/training.h"
 
@@ -14,8 +16,9 @@ void RegisterTrain(CLI::App& app, int* exit_code) {
     std::string config, metrics, checkpoint, data, codec, init_from;
     int workers = 0;
     int64_t local_steps = -1, steps = 0, stop_at = 0;
-    int threads = -1, codec_bits = 0;
-    double topk_fraction = -1, outer_lr = -1, outer_momentum = -1;
+    int threads = -1, codec_bits = 0, dp = 1, dp_rank = -1;
+    double topk_fraction = -1, outer_lr = -1, outer_momentum = -1, dp_timeout = 60;
+    std::string dp_store;
     bool resume = false, no_progress = false, sync_dp = false;
   };
   auto a = std::make_shared<Args>();
@@ -39,6 +42,16 @@ void RegisterTrain(CLI::App& app, int* exit_code) {
   cmd->add_option("--init-from", a->init_from,
                   "Warm start: begin from this checkpoint's model parameters (fresh optimizer)");
   cmd->add_flag("--no-progress", a->no_progress, "Plain log lines even on a terminal");
+  cmd->add_option("--dp", a->dp,
+                  "Data parallel over K processes on c10d Gloo (batch is per rank); alone, starts "
+                  "ranks 1..K-1 on this host")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--dp-rank", a->dp_rank, "This process's rank, to join a group (with --dp-store)")
+      ->check(CLI::Range(0, 1023));
+  cmd->add_option("--dp-store", a->dp_store, "HOST:PORT of rank 0's c10d store, to join a group");
+  cmd->add_option("--dp-timeout", a->dp_timeout,
+                  "Seconds a rank waits for the others (rendezvous, each all-reduce)")
+      ->check(CLI::Range(1.0, 86400.0));
   cmd->callback([=] {
     auto opts = LoadTrainOptions(a->config);
     if (!opts.ok()) {
@@ -64,12 +77,40 @@ void RegisterTrain(CLI::App& app, int* exit_code) {
     if (!a->init_from.empty()) o.init_from = a->init_from;
     o.resume = a->resume;
     o.progress_bar = !a->no_progress && isatty(STDERR_FILENO);
+    o.dp_world = a->dp;
+    o.dp_timeout_seconds = a->dp_timeout;
+    if ((a->dp_rank >= 0) != !a->dp_store.empty() || (a->dp_rank >= 0 && a->dp_rank >= a->dp)) {
+      std::cerr << "loconet train: --dp-rank R and --dp-store HOST:PORT go together, with "
+                   "R below --dp\n";
+      *exit_code = 2;
+      return;
+    }
+    // --dp K alone: this process is rank 0 and starts the others on this host.
+    LocalRanks ranks;
+    if (a->dp > 1 && a->dp_rank < 0) {
+      auto started = StartLocalRanks(a->dp, {"--no-progress"});
+      if (!started.ok()) {
+        std::cerr << "loconet train: " << started.status().ToString() << "\n";
+        *exit_code = 1;
+        return;
+      }
+      ranks = *started;
+      o.dp_rank = 0;
+      o.dp_store = ranks.store;
+    } else if (a->dp_rank >= 0) {
+      o.dp_rank = a->dp_rank;
+      o.dp_store = a->dp_store;
+    }
+    if (o.dp_rank > 0) spdlog::set_level(spdlog::level::warn);  // rank 0 reports
     auto summary = RunTraining(o);
-    if (!summary.ok()) {
-      std::cerr << "loconet train: " << summary.status().ToString() << "\n";
+    const Status ended = FinishLocalRanks(ranks, summary.status(), o.dp_timeout_seconds + 60);
+    if (!ended.ok()) {
+      std::cerr << "loconet train: " << ended.ToString() << "\n";
       *exit_code = 1;
       return;
     }
+    *exit_code = 0;
+    if (o.dp_rank > 0) return;
     const auto& s = *summary;
     std::cout << "trained " << o.model.name << " (" << s.parameters << " parameters) on "
               << s.tokens << " tokens at " << static_cast<int64_t>(s.tokens_per_second)
@@ -80,7 +121,6 @@ void RegisterTrain(CLI::App& app, int* exit_code) {
     std::cout << "held-out loss:";
     for (const auto& p : s.curve) std::cout << " " << p.step << ":" << p.heldout_loss;
     std::cout << "\n";
-    *exit_code = 0;
   });
 }
 

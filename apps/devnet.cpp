@@ -1,5 +1,6 @@
 #include "apps/devnet.h"
 #include "apps/devnet_validators.h"
+#include "apps/processes.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -30,42 +31,6 @@ namespace loconet {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Starts `argv` with stdout and stderr appended to `log`; the child gets SIGTERM if we die.
-Result<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& log) {
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) return Error(Code::kIoError, "fork failed");
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) _exit(1);
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::close(fd);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-// Sends SIGTERM, waits up to `ms`, then SIGKILL. Returns the exit status (or -1).
-int Stop(pid_t pid, int ms) {
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  for (int waited = 0; waited < ms; waited += 20) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) return status;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, &status, 0);
-  return status;
-}
 
 std::string Quote(const std::string& s) { return nlohmann::json(s).dump(); }
 

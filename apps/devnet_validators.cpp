@@ -20,23 +20,6 @@ namespace loconet {
 
 namespace fs = std::filesystem;
 
-Result<int> FreeLocalPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return Error(Code::kIoError, "socket() failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    return Error(Code::kIoError, "cannot bind a port on 127.0.0.1");
-  }
-  ::close(fd);
-  return static_cast<int>(ntohs(addr.sin_port));
-}
-
 Status WriteDevnetGenesis(const std::string& path, const std::vector<ValidatorPlan>& validators,
                           int64_t epoch_rounds) {
   network::Genesis g;

@@ -22,9 +22,6 @@ struct ValidatorPlan {
   std::string router, pub;  // empty until known (port 0: from its endpoints file)
 };
 
-// A free TCP port on 127.0.0.1 (bound and released; a validator binds it moments later).
-Result<int> FreeLocalPort();
-
 // Writes a network file listing `validators` in order with equal stakes (1000 each), epochs of
 // `epoch_rounds` rounds, signed by every one of them.
 Status WriteDevnetGenesis(const std::string& path, const std::vector<ValidatorPlan>& validators,

@@ -3,9 +3,11 @@
 #include <iostream>
 
 #include "apps/commands.h"
+#include "apps/processes.h"
 #include "core/log.h"
 
 int main(int argc, char** argv) {
+  loconet::RememberCommandLine(argc, argv);
   CLI::App app{"loconet: decentralized training of small language models"};
   app.require_subcommand(1);
   std::string log_level = "info";

@@ -14,12 +14,13 @@ base_packages=(
   protobuf-compiler libprotobuf-dev
   libsentencepiece-dev libtomlplusplus-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
 )
-# The rest of the default build: LibTorch, the web dashboard (cpp-httplib), the metrics
+# The rest of the default build: LibTorch (and the Gloo headers its c10d needs for data
+# parallel across processes), the web dashboard (cpp-httplib), the metrics
 # endpoints (prometheus-cpp), the tests, the demo corpus and the dashboard's plotting library
 # (npm fetches both; tar and gzip only make the tarballs that the tests unpack), and the real
 # parts the tests drive: headless Chromium loads the dashboard, a Prometheus server scrapes the
 # nodes.
-default_packages=(libtorch-dev libopenblas0-pthread libcpp-httplib-dev prometheus-cpp-dev catch2 npm
+default_packages=(libtorch-dev libgloo-dev libopenblas0-pthread libcpp-httplib-dev prometheus-cpp-dev catch2 npm
                   tar gzip chromium prometheus)
 # The fuzz build (make fuzz): clang 14 and its runtimes (libFuzzer, ASan, UBSan).
 fuzz_packages=(clang libclang-rt-14-dev)

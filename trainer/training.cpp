@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/bytes.h"
 #include "core/config.h"
@@ -21,6 +22,7 @@
 #include "datasets/assignment.h"
 #include "datasets/loader.h"
 #include "datasets/shard.h"
+#include "parallel/group.h"
 #include "trainer/checkpoint.h"
 #include "trainer/local_trainer.h"
 #include "trainer/outer_optimizer.h"
@@ -279,6 +281,63 @@ Result<double> DataParallelStep(LocalTrainer& trainer, const InnerOptions& in,
   return sum * scale;
 }
 
+// One step of a rank of a data-parallel group, read like LocalTrainer::Step: forward and backward
+// on this rank's rows, then one all-reduce averages the gradients and the loss over the ranks (the
+// gradient of the global batch's mean loss), then the same clip and AdamW step on every rank.
+// A non-finite loss on any rank makes the mean non-finite, so every rank stops at the same step.
+Result<double> GroupStep(LocalTrainer& trainer, const InnerOptions& in, const torch::Tensor& block,
+                         const std::vector<torch::Tensor>& params, parallel::Group& group) {
+  const double lr = in.schedule.At(trainer.step());
+  for (auto& g : trainer.optimizer().param_groups()) {
+    static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+  }
+  trainer.optimizer().zero_grad();
+  auto loss = trainer.model()->Loss(block);
+  loss.backward();
+  std::vector<torch::Tensor> shared;
+  for (const auto& p : params) {
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    shared.push_back(p.grad());
+  }
+  torch::Tensor mean_loss = loss.detach().reshape({1}).to(torch::kFloat).clone();
+  shared.push_back(mean_loss);
+  LOCONET_RETURN_IF_ERROR(group.Average(shared).WithContext("step " + std::to_string(trainer.step())));
+  const double value = mean_loss.item<double>();
+  if (!std::isfinite(value)) {
+    trainer.optimizer().zero_grad();
+    return Error(Code::kNonFiniteLoss, "loss is " + std::to_string(value) + " at step " +
+                                           std::to_string(trainer.step()) +
+                                           "; training stopped before the update");
+  }
+  const double norm = torch::nn::utils::clip_grad_norm_(params, in.grad_clip);
+  if (!std::isfinite(norm)) {
+    trainer.optimizer().zero_grad();
+    return Error(Code::kNonFiniteLoss, "gradient norm is " + std::to_string(norm) + " at step " +
+                                           std::to_string(trainer.step()) +
+                                           "; training stopped before the update");
+  }
+  trainer.optimizer().step();
+  trainer.set_step(trainer.step() + 1);
+  return value;
+}
+
+// Every rank of a group starts from the same place: rank 0's parameters and its (step, data
+// position); a rank that would start elsewhere (a resume without the checkpoint) is an error.
+Status AlignRanks(parallel::Group& group, LocalTrainer& trainer, TrainPosition* pos) {
+  torch::Tensor where = torch::tensor(
+      {static_cast<double>(pos->step), static_cast<double>(pos->data_position)}, torch::kDouble);
+  torch::Tensor mine = where.clone();
+  LOCONET_RETURN_IF_ERROR(group.Broadcast({where}, 0));
+  if (!torch::equal(where, mine)) {
+    return Error(Code::kInvalidArgument,
+                 "rank " + std::to_string(group.rank()) + " starts at step " +
+                     std::to_string(pos->step) + " but rank 0 at step " +
+                     std::to_string(static_cast<int64_t>(where[0].item<double>())) +
+                     ": every rank needs the same checkpoint to resume");
+  }
+  return group.Broadcast(ParameterList(*trainer.model()), 0);
+}
+
 // The workers' error-feedback buffers live beside a DiLoCo checkpoint, in `checkpoint.ef`, so a
 // lossy codec resumes exactly: "loconet.ef", i64 round, u32 workers, then per worker u32 buffer
 // count and per buffer u64 length and f32le values. Written after the checkpoint; the round ties
@@ -338,11 +397,16 @@ Status LoadFeedback(const std::string& path, int64_t round,
 }
 
 Result<TrainSummary> RunSingle(const TrainOptions& o, const ModelConfig& cfg, Data& data,
-                               const std::vector<torch::Tensor>& eval) {
+                               const std::vector<torch::Tensor>& eval, parallel::Group* group) {
   torch::manual_seed(o.seed);
   LocalTrainer trainer(GPT(cfg), MakeInner(o));
+  // A group reads the global batch of world x batch rows that one trainer would read, and each
+  // rank trains on its own `batch` of them.
+  const int64_t world = group ? group->world() : 1;
+  const int64_t rank = group ? group->rank() : 0;
+  const bool lead = rank == 0;
   LOCONET_ASSIGN_OR_RETURN(BlockLoader loader,
-                           BlockLoader::Create(data.train, AllPages(data.train), o.batch,
+                           BlockLoader::Create(data.train, AllPages(data.train), o.batch * world,
                                                cfg.context, o.seed));
   TrainPosition pos;
   const bool resuming = o.resume && !o.checkpoint_path.empty() &&
@@ -358,23 +422,31 @@ Result<TrainSummary> RunSingle(const TrainOptions& o, const ModelConfig& cfg, Da
   } else if (!o.init_from.empty()) {
     LOCONET_RETURN_IF_ERROR(WarmStart(o, cfg, &trainer.model()));
   }
+  const std::vector<torch::Tensor> params = ParameterList(*trainer.model());
+  if (group) LOCONET_RETURN_IF_ERROR(AlignRanks(*group, trainer, &pos));
 
   TrainSummary summary;
   summary.parameters = cfg.ParameterCount();
   // Synchronous data parallel: every step takes one batch per worker from the loader.
-  const int64_t micro_batches = o.sync_dp ? o.workers : 1;
+  const int64_t micro_batches = o.sync_dp ? o.workers : world;
   const int64_t tokens_per_step = micro_batches * o.batch * cfg.context;
   const InnerOptions inner = MakeInner(o);
-  Progress progress(o, o.steps, pos.step);
-  double heldout = trainer.Evaluate(eval);
+  // Only rank 0 of a group reports: progress, metrics, evaluations, checkpoints.
+  TrainOptions reporting = o;
+  if (!lead) {
+    reporting.metrics_path.clear();
+    reporting.progress_bar = false;
+  }
+  Progress progress(reporting, o.steps, pos.step);
+  double heldout = lead ? trainer.Evaluate(eval) : NAN;
   summary.curve.push_back({pos.step, heldout});
-  progress.Update(pos.step, 0, NAN, heldout, 0, 0, true);
+  if (lead) progress.Update(pos.step, 0, NAN, heldout, 0, 0, true);
   std::vector<int64_t> rows;
   std::vector<torch::Tensor> blocks;
   double loss_sum = 0;
   int64_t loss_n = 0;
   auto save = [&]() -> Status {
-    if (o.checkpoint_path.empty()) return Status::Ok();
+    if (o.checkpoint_path.empty() || !lead) return Status::Ok();
     TrainPosition p{trainer.step(), 0, static_cast<int64_t>(loader.position())};
     torch::optim::Optimizer* opt = &trainer.optimizer();
     return SaveCheckpoint(o.checkpoint_path, CheckpointParts{&trainer.model(), {opt}, nullptr}, p);
@@ -391,6 +463,12 @@ Result<TrainSummary> RunSingle(const TrainOptions& o, const ModelConfig& cfg, Da
       loss = DataParallelStep(trainer, inner, blocks);
       // An fp32 all-reduce of the gradients: one full gradient per worker per step.
       summary.bytes_sent_per_worker += 4 * summary.parameters;
+    } else if (group) {
+      loader.Next(&rows);  // world x batch rows; this rank's are the rank-th `batch` of them
+      const int64_t width = cfg.context + 1;
+      const std::vector<int64_t> mine(rows.begin() + rank * o.batch * width,
+                                      rows.begin() + (rank + 1) * o.batch * width);
+      loss = GroupStep(trainer, inner, ToTensor(mine, o.batch, width), params, *group);
     } else {
       loader.Next(&rows);
       auto block = ToTensor(rows, o.batch, cfg.context + 1);  // (B, T+1)
@@ -403,14 +481,16 @@ Result<TrainSummary> RunSingle(const TrainOptions& o, const ModelConfig& cfg, Da
     const int64_t step = trainer.step();
     const bool eval_point = step % o.eval_every == 0 || step == stop;
     if (eval_point) {
-      heldout = trainer.Evaluate(eval);
+      if (lead) heldout = trainer.Evaluate(eval);
       summary.curve.push_back({step, heldout});
       summary.last_train_loss = loss_sum / loss_n;
       loss_sum = 0;
       loss_n = 0;
     }
-    progress.Update(step, 0, summary.last_train_loss, heldout, inner.schedule.At(step - 1),
-                    summary.tokens, eval_point);
+    if (lead) {
+      progress.Update(step, 0, summary.last_train_loss, heldout, inner.schedule.At(step - 1),
+                      summary.tokens, eval_point);
+    }
     if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0) LOCONET_RETURN_IF_ERROR(save());
   }
   summary.tokens_per_second = summary.tokens / std::max(1e-9, progress.Elapsed());
@@ -536,7 +616,17 @@ Result<TrainSummary> RunTraining(const TrainOptions& options) {
     return Error(Code::kInvalidArgument, "workers is " + std::to_string(options.workers) +
                                              ", must be at least 1");
   }
-  ThreadPlan plan = ConfigureCompute(options.threads);
+  if (options.dp_world > 1 && (options.diloco() || options.sync_dp)) {
+    return Error(Code::kInvalidArgument,
+                 "data parallel across processes (--dp) trains one model: it does not combine "
+                 "with simulated DiLoCo workers or --sync-dp");
+  }
+  // Ranks on one host share its cores; never more compute threads than cores.
+  int threads = options.threads;
+  if (threads <= 0 && options.dp_world > 1) {
+    threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / options.dp_world);
+  }
+  ThreadPlan plan = ConfigureCompute(threads);
   spdlog::debug("threads: torch {} blas {}", plan.torch_threads, plan.blas_threads);
   ModelConfig cfg = options.model;
   for (const std::string& file : {options.checkpoint_path, options.metrics_path}) {
@@ -560,7 +650,18 @@ Result<TrainSummary> RunTraining(const TrainOptions& options) {
     return RunDiLoCo(options, cfg, data, eval);
   }
   if (options.sync_dp) spdlog::info("synchronous data parallel: {} workers", options.workers);
-  return RunSingle(options, cfg, data, eval);
+  std::unique_ptr<parallel::Group> group;
+  if (options.dp_world > 1) {
+    parallel::GroupOptions g;
+    g.world = options.dp_world;
+    g.rank = options.dp_rank;
+    g.timeout_seconds = options.dp_timeout_seconds;
+    LOCONET_RETURN_IF_ERROR(parallel::ParseStoreAddress(options.dp_store, &g));
+    LOCONET_ASSIGN_OR_RETURN(group, parallel::Group::Join(g));
+    spdlog::info("data parallel: rank {} of {} (c10d Gloo, store {}), {} compute threads",
+                 g.rank, g.world, options.dp_store, plan.blas_threads);
+  }
+  return RunSingle(options, cfg, data, eval, group.get());
 }
 
 }  // namespace loconet

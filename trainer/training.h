@@ -49,6 +49,14 @@ struct TrainOptions {
   std::string metrics_path;              // JSON line per evaluation; empty: none
   bool progress_bar = false;             // redraw one terminal line instead of log lines
   int64_t stop_at_step = 0;              // stop (and checkpoint) at this step; 0: run to `steps`
+  // Data parallel across processes (single-node training only): dp_world ranks joined through
+  // rank 0's c10d TCPStore at dp_store (HOST:PORT) average their gradients every step with Gloo,
+  // each on its `batch` rows of a global batch of dp_world x batch, and act as one trainer: the
+  // same parameters on every rank, rank 0 evaluates, logs and writes the checkpoint.
+  int dp_world = 1;
+  int dp_rank = 0;
+  std::string dp_store;
+  double dp_timeout_seconds = 60;
 
   bool diloco() const { return !sync_dp && (workers > 1 || local_steps > 0); }
 };
