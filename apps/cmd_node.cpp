@@ -4,9 +4,12 @@
 #include <iostream>
 
 #include "apps/commands.h"
+#include "apps/local_ranks.h"
 #include "apps/stop.h"
+#include "core/log.h"
 #include "miner/adversary.h"
 #include "miner/miner.h"
+#include "parallel/group.h"
 #include "apps/devnet.h"
 #include "validator/node.h"
 
@@ -47,6 +50,8 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
   m->add_option("--config", *mconfig, "Miner config (TOML)")->required();
   m->add_option("--adversary", *adversary,
                 "Testing only: behave like a miner except for one attack (docs/incentives.md)");
+  auto dp = std::make_shared<DpFlags>();
+  AddDpFlags(m, dp.get());
   m->callback([=] {
     auto cfg = LoadMinerConfig(*mconfig);
     if (!cfg.ok()) {
@@ -61,7 +66,26 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
       cfg->adversary = *adversary;
     }
     InstallStopHandlers();
-    Status s = RunMiner(*cfg, StopFlag());
+    // --dp K: one miner on K processes; rank 0 holds the key and the sockets.
+    LocalRanks ranks;
+    parallel::GroupOptions g;
+    g.world = dp->world;
+    g.timeout_seconds = dp->timeout_seconds;
+    std::string store;
+    Status s = ResolveDpFlags(*dp, {}, &ranks, &g.rank, &store);
+    std::unique_ptr<parallel::Group> group;
+    if (s.ok() && g.world > 1) s = parallel::ParseStoreAddress(store, &g);
+    if (s.ok() && g.world > 1) {
+      auto joined = parallel::Group::Join(g);
+      if (joined.ok()) {
+        group = std::move(joined).value();
+        spdlog::info("data parallel: rank {} of {} (c10d Gloo, store {})", g.rank, g.world, store);
+      } else {
+        s = joined.status();
+      }
+    }
+    if (s.ok()) s = RunMiner(*cfg, StopFlag(), group.get());
+    s = FinishLocalRanks(ranks, s, dp->timeout_seconds + 60);
     *exit_code = s.ok() ? 0 : Fail("miner", s);
   });
 
@@ -80,6 +104,9 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
                 "Miner folder the dishonest validator inflates")
       ->capture_default_str();
   d->add_option("--miners", o->miners, "Number of miners")->check(CLI::Range(1, 64));
+  d->add_option("--miner-dp", o->miner_dp,
+                "Run each honest miner on K data-parallel processes (miner --dp K)")
+      ->check(CLI::Range(1, 64));
   d->add_option("--rounds", o->rounds, "Rounds to run")->check(CLI::Range(1, 100000));
   d->add_option("--model", o->model_config, "Model config file");
   d->add_option("--data", o->data_dir, "Prepared corpus folder");

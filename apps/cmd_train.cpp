@@ -16,9 +16,9 @@ void RegisterTrain(CLI::App& app, int* exit_code) {
     std::string config, metrics, checkpoint, data, codec, init_from;
     int workers = 0;
     int64_t local_steps = -1, steps = 0, stop_at = 0;
-    int threads = -1, codec_bits = 0, dp = 1, dp_rank = -1;
-    double topk_fraction = -1, outer_lr = -1, outer_momentum = -1, dp_timeout = 60;
-    std::string dp_store;
+    int threads = -1, codec_bits = 0;
+    double topk_fraction = -1, outer_lr = -1, outer_momentum = -1;
+    DpFlags dp;
     bool resume = false, no_progress = false, sync_dp = false;
   };
   auto a = std::make_shared<Args>();
@@ -42,16 +42,7 @@ void RegisterTrain(CLI::App& app, int* exit_code) {
   cmd->add_option("--init-from", a->init_from,
                   "Warm start: begin from this checkpoint's model parameters (fresh optimizer)");
   cmd->add_flag("--no-progress", a->no_progress, "Plain log lines even on a terminal");
-  cmd->add_option("--dp", a->dp,
-                  "Data parallel over K processes on c10d Gloo (batch is per rank); alone, starts "
-                  "ranks 1..K-1 on this host")
-      ->check(CLI::Range(1, 1024));
-  cmd->add_option("--dp-rank", a->dp_rank, "This process's rank, to join a group (with --dp-store)")
-      ->check(CLI::Range(0, 1023));
-  cmd->add_option("--dp-store", a->dp_store, "HOST:PORT of rank 0's c10d store, to join a group");
-  cmd->add_option("--dp-timeout", a->dp_timeout,
-                  "Seconds a rank waits for the others (rendezvous, each all-reduce)")
-      ->check(CLI::Range(1.0, 86400.0));
+  AddDpFlags(cmd, &a->dp);
   cmd->callback([=] {
     auto opts = LoadTrainOptions(a->config);
     if (!opts.ok()) {
@@ -77,29 +68,14 @@ void RegisterTrain(CLI::App& app, int* exit_code) {
     if (!a->init_from.empty()) o.init_from = a->init_from;
     o.resume = a->resume;
     o.progress_bar = !a->no_progress && isatty(STDERR_FILENO);
-    o.dp_world = a->dp;
-    o.dp_timeout_seconds = a->dp_timeout;
-    if ((a->dp_rank >= 0) != !a->dp_store.empty() || (a->dp_rank >= 0 && a->dp_rank >= a->dp)) {
-      std::cerr << "loconet train: --dp-rank R and --dp-store HOST:PORT go together, with "
-                   "R below --dp\n";
+    o.dp_world = a->dp.world;
+    o.dp_timeout_seconds = a->dp.timeout_seconds;
+    LocalRanks ranks;  // --dp K alone: this process is rank 0 and starts the others here
+    Status resolved = ResolveDpFlags(a->dp, {"--no-progress"}, &ranks, &o.dp_rank, &o.dp_store);
+    if (!resolved.ok()) {
+      std::cerr << "loconet train: " << resolved.ToString() << "\n";
       *exit_code = 2;
       return;
-    }
-    // --dp K alone: this process is rank 0 and starts the others on this host.
-    LocalRanks ranks;
-    if (a->dp > 1 && a->dp_rank < 0) {
-      auto started = StartLocalRanks(a->dp, {"--no-progress"});
-      if (!started.ok()) {
-        std::cerr << "loconet train: " << started.status().ToString() << "\n";
-        *exit_code = 1;
-        return;
-      }
-      ranks = *started;
-      o.dp_rank = 0;
-      o.dp_store = ranks.store;
-    } else if (a->dp_rank >= 0) {
-      o.dp_rank = a->dp_rank;
-      o.dp_store = a->dp_store;
     }
     if (o.dp_rank > 0) spdlog::set_level(spdlog::level::warn);  // rank 0 reports
     auto summary = RunTraining(o);

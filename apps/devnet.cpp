@@ -234,8 +234,11 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
       << o.local_steps << " local steps; logs in " << dir.string() << "\n";
   std::vector<pid_t> miners;
   for (int i = 0; i < total; ++i) {
-    auto pid = Spawn({binary, "miner", "--config", miner_configs[i]},
-                     (fs::path(miner_configs[i]).parent_path() / "log.txt").string());
+    std::vector<std::string> argv = {binary, "miner", "--config", miner_configs[i]};
+    if (o.miner_dp > 1 && plans[i].attack.empty()) {
+      argv.insert(argv.end(), {"--dp", std::to_string(o.miner_dp)});  // honest miners only
+    }
+    auto pid = Spawn(argv, (fs::path(miner_configs[i]).parent_path() / "log.txt").string());
     if (!pid.ok()) {
       stop_all(miners);
       stop_all(validators);

@@ -28,6 +28,7 @@ struct DevnetOptions {
   bool dishonest_validator = false;
   std::string dishonest_target = "adv-lazy";
   int miners = 3;
+  int miner_dp = 1;  // each honest miner runs data parallel on this many processes (--dp)
   int64_t rounds = 5;
   std::string model_config = "configs/models/micro.toml";
   std::string data_dir = "data/corpus";

@@ -20,6 +20,37 @@ std::string Describe(int status) {
 
 }  // namespace
 
+void AddDpFlags(CLI::App* cmd, DpFlags* f) {
+  cmd->add_option("--dp", f->world,
+                  "Data parallel over K processes on c10d Gloo (the batch is per rank); alone, "
+                  "starts ranks 1..K-1 on this host")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--dp-rank", f->rank, "This process's rank, to join a group (with --dp-store)")
+      ->check(CLI::Range(0, 1023));
+  cmd->add_option("--dp-store", f->store, "HOST:PORT of rank 0's c10d store, to join a group");
+  cmd->add_option("--dp-timeout", f->timeout_seconds,
+                  "Seconds a rank waits for the others (rendezvous, each all-reduce)")
+      ->check(CLI::Range(1.0, 86400.0));
+}
+
+Status ResolveDpFlags(const DpFlags& f, const std::vector<std::string>& extra, LocalRanks* ranks,
+                      int* rank, std::string* store) {
+  if ((f.rank >= 0) != !f.store.empty() || f.rank >= f.world) {
+    return Error(Code::kInvalidArgument,
+                 "--dp-rank R and --dp-store HOST:PORT go together, with R below --dp");
+  }
+  *rank = 0;
+  store->clear();
+  if (f.rank >= 0) {
+    *rank = f.rank;
+    *store = f.store;
+  } else if (f.world > 1) {
+    LOCONET_ASSIGN_OR_RETURN(*ranks, StartLocalRanks(f.world, extra));
+    *store = ranks->store;
+  }
+  return Status::Ok();
+}
+
 Result<LocalRanks> StartLocalRanks(int world, const std::vector<std::string>& extra) {
   LocalRanks ranks;
   LOCONET_ASSIGN_OR_RETURN(int port, FreeLocalPort());

@@ -21,6 +21,7 @@
 #include "ledger/bodies.h"
 #include "ledger/consensus_bodies.h"
 #include "ledger/record.h"
+#include "miner/rank_order.h"
 #include "sync/codec.h"
 #include "sync/envelope.h"
 #include "sync/messages.h"
@@ -338,6 +339,23 @@ void ConsensusSeeds() {
  [0, 0.2, 0.4], [0, 0.3, 0.1], [0, 0, 0.5]], "kappa": 0.51})"));
 }
 
+// The orders of a data-parallel miner's rank 0 (miner/rank_order.h): a round, and stop.
+void RankOrderSeeds() {
+  RankOrder train;
+  train.round = 3;
+  train.steps = 30;
+  train.batch = 8;
+  train.loader_seed = 99;
+  train.trainer_step = 90;
+  train.pages = {1, 2, 3, 500};
+  const std::string a = train.Encode();
+  Write("rank_order", 0, Bytes(a.begin(), a.end()));
+  RankOrder stop;
+  stop.stop = true;
+  const std::string b = stop.Encode();
+  Write("rank_order", 1, Bytes(b.begin(), b.end()));
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: fuzz_seeds OUT_DIR\n");
@@ -354,5 +372,6 @@ int main(int argc, char** argv) {
   ShardSeeds();
   TarballSeeds();
   ConsensusSeeds();
+  RankOrderSeeds();
   return g_ok ? 0 : 1;
 }

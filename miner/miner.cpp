@@ -22,6 +22,8 @@
 #include "metrics/registry.h"
 #include "miner/adversary.h"
 #include "miner/metrics.h"
+#include "miner/miner_rank.h"
+#include "miner/rank_order.h"
 #include "network/network_file.h"
 #include "sync/checkpoint_fetch.h"
 #include "sync/codec.h"
@@ -45,23 +47,20 @@ namespace {
 
 class Miner : public MinerLink {
  public:
-  Miner(const MinerConfig& cfg, Identity id)
-      : cfg_(cfg), id_(std::move(id)), behaviour_(MakeBehaviour(cfg)) {}
+  Miner(const MinerConfig& cfg, Identity id, parallel::Group* group)
+      : cfg_(cfg), id_(std::move(id)), group_(group), behaviour_(MakeBehaviour(cfg)) {}
 
   Status Init() {
     sync::RouteProtobufLogs();
+    if (group_ && !cfg_.adversary.empty()) {
+      return Error(Code::kInvalidArgument, "a test adversary runs as one process, not with --dp");
+    }
     LOCONET_RETURN_IF_ERROR(JoinNetwork());
     ConfigureCompute(cfg_.threads);
     LOCONET_ASSIGN_OR_RETURN(ShardReader shard, ShardReader::Open(cfg_.data_dir + "/train.shard"));
     train_.emplace(std::move(shard));
     if (cfg_.model.vocab_size == 0) cfg_.model.vocab_size = train_->vocab_size();
-    InnerOptions inner;
-    inner.schedule = cfg_.schedule;
-    inner.weight_decay = cfg_.weight_decay;
-    inner.beta1 = cfg_.beta1;
-    inner.beta2 = cfg_.beta2;
-    inner.grad_clip = cfg_.grad_clip;
-    trainer_ = std::make_unique<LocalTrainer>(GPT(cfg_.model), inner);
+    trainer_ = std::make_unique<LocalTrainer>(GPT(cfg_.model), MinerInnerOptions(cfg_));
     // One DEALER per validator; model updates from any of them (the lead publishes them).
     if (cfg_.validators.empty()) {
       cfg_.validators.push_back(
@@ -306,9 +305,24 @@ class Miner : public MinerLink {
     std::vector<uint64_t> train_pages = behaviour_->PagesToTrain(round_seed, pages, a.num_pages());
     uint64_t seed = 0;
     std::memcpy(&seed, id_.public_key().bytes.data(), 8);
+    const uint32_t steps = behaviour_->StepsToTrain(a.local_steps());
+    // A data-parallel miner: every rank reads the same world x batch rows per step and trains
+    // its own `batch` of them; rank 0 sends the others this round's order and its parameters.
+    const int64_t world = group_ ? group_->world() : 1;
+    if (group_) {
+      RankOrder order;
+      order.round = a.round();
+      order.steps = steps;
+      order.batch = a.batch();
+      order.loader_seed = seed ^ a.round();
+      order.trainer_step = trainer_->step();
+      order.pages = train_pages;
+      LOCONET_RETURN_IF_ERROR(group_->Post(RankOrderKey(order_seq_++), order.Encode()));
+      LOCONET_RETURN_IF_ERROR(group_->Broadcast(ParameterList(*trainer_->model()), 0));
+    }
     LOCONET_ASSIGN_OR_RETURN(
         BlockLoader loader,
-        BlockLoader::Create(*train_, train_pages, static_cast<int>(a.batch()),
+        BlockLoader::Create(*train_, train_pages, static_cast<int>(a.batch() * world),
                             static_cast<int>(cfg_.model.context), seed ^ a.round()));
     metrics_.BeginTraining(a.round());
     // Every way out of training ends it, errors included.
@@ -319,7 +333,6 @@ class Miner : public MinerLink {
     std::vector<torch::Tensor> start = CloneParameters(*trainer_->model());
     std::vector<int64_t> rows;
     double loss_sum = 0;
-    const uint32_t steps = behaviour_->StepsToTrain(a.local_steps());
     for (uint32_t h = 0; h < steps; ++h) {
       loader.Next(&rows);
       Status changed = behaviour_->ChangeBatch(
@@ -328,17 +341,14 @@ class Miner : public MinerLink {
         CopyParameters(ParameterList(*trainer_->model()), start);
         return changed;
       }
-      auto block =
-          torch::from_blob(rows.data(), {static_cast<int64_t>(a.batch()), cfg_.model.context + 1},
-                           torch::kLong)
-              .clone();
-      auto loss = trainer_->Step(block);  // (B, T+1) -> one AdamW step
+      // (B, T+1) -> one AdamW step (of the whole group's batch with --dp)
+      auto loss = trainer_->Step(RankBlock(rows, a.batch(), cfg_.model.context + 1, 0), group_);
       if (!loss.ok()) {
         CopyParameters(ParameterList(*trainer_->model()), start);
         return loss.status();
       }
       loss_sum += *loss;
-      metrics_.Step(*loss, static_cast<uint64_t>(a.batch()) * cfg_.model.context);
+      metrics_.Step(*loss, static_cast<uint64_t>(a.batch() * world) * cfg_.model.context);
     }
     // Pseudo-gradient: theta_start - theta_local; then back to the base for the aggregate.
     std::vector<torch::Tensor> delta;
@@ -428,6 +438,8 @@ class Miner : public MinerLink {
     return Status::Ok();
   }
 
+  uint64_t orders_sent() const { return order_seq_; }
+
   Status Run(const std::atomic<bool>& stop) {
     stop_ = &stop;
     sync::CodecSpec fp32;
@@ -514,6 +526,8 @@ class Miner : public MinerLink {
  private:
   MinerConfig cfg_;
   Identity id_;
+  parallel::Group* group_ = nullptr;  // --dp: this is rank 0 of it
+  uint64_t order_seq_ = 0;            // the next order to the other ranks
   sync::NetworkId network_ = sync::kDefaultNetworkId;
   std::optional<ShardReader> train_;
   std::unique_ptr<LocalTrainer> trainer_;
@@ -533,11 +547,21 @@ class Miner : public MinerLink {
 
 }  // namespace
 
-Status RunMiner(const MinerConfig& config, const std::atomic<bool>& stop) {
+Status RunMiner(const MinerConfig& config, const std::atomic<bool>& stop,
+                parallel::Group* group) {
+  if (group && group->rank() > 0) return RunMinerRank(config, *group, stop);
   LOCONET_ASSIGN_OR_RETURN(Identity id, Identity::Load(config.key_file));
-  Miner miner(config, std::move(id));
-  LOCONET_RETURN_IF_ERROR(miner.Init());
-  return miner.Run(stop);
+  Miner miner(config, std::move(id), group);
+  Status s = miner.Init();
+  if (s.ok()) s = miner.Run(stop);
+  if (group) {
+    // The other ranks wait for orders until this one: tell them to stop, whatever happened.
+    RankOrder done;
+    done.stop = true;
+    Status told = group->Post(RankOrderKey(miner.orders_sent()), done.Encode());
+    if (!told.ok()) spdlog::warn("{}", told.ToString());
+  }
+  return s;
 }
 
 }  // namespace loconet

@@ -12,8 +12,15 @@
 
 namespace loconet {
 
+namespace parallel {
+class Group;
+}
+
 // Runs until `stop` or the configured number of rounds; an attack named by config.adversary
-// (miner/adversary.h) replaces the honest behaviour where it says.
-Status RunMiner(const MinerConfig& config, const std::atomic<bool>& stop);
+// (miner/adversary.h) replaces the honest behaviour where it says. With a data-parallel group
+// (`--dp K`), rank 0 is the miner (one key, one submission) and trains its share of each step's
+// batch of K x the round's batch; the other ranks train theirs (miner/miner_rank.h).
+Status RunMiner(const MinerConfig& config, const std::atomic<bool>& stop,
+                parallel::Group* group = nullptr);
 
 }  // namespace loconet

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <exception>
+#include <thread>
 
 namespace loconet::parallel {
 
@@ -144,6 +145,29 @@ Status Group::Broadcast(const std::vector<torch::Tensor>& tensors, int root) {
     offset += n;
   }
   return Status::Ok();
+}
+
+Status Group::Post(const std::string& key, const std::string& value) {
+  try {
+    impl_->store->set(key, std::vector<uint8_t>(value.begin(), value.end()));
+  } catch (const std::exception& e) {
+    return Error(Code::kUnavailable, "data-parallel store: cannot set " + key + ": " + What(e));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> Group::Await(const std::string& key, const std::atomic<bool>& stop) {
+  try {
+    while (!impl_->store->check({key})) {
+      if (stop.load()) return Error(Code::kUnavailable, "stopped while waiting for " + key);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const std::vector<uint8_t> value = impl_->store->get(key);
+    return std::string(value.begin(), value.end());
+  } catch (const std::exception& e) {
+    return Error(Code::kUnavailable, "data-parallel store gone while waiting for " + key +
+                                         " (rank 0 stopped?): " + What(e));
+  }
 }
 
 }  // namespace loconet::parallel

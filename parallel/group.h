@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -43,6 +44,13 @@ class Group {
   Status Average(const std::vector<torch::Tensor>& tensors);
   // In place: every rank gets rank `root`'s values.
   Status Broadcast(const std::vector<torch::Tensor>& tensors, int root);
+
+  // Messages through rank 0's store, for ranks that may idle longer than any collective's
+  // timeout (a miner's ranks between rounds): Post sets `key`; Await waits for it without a
+  // time limit, until `stop` (kUnavailable "stopped") or until the store is gone because
+  // rank 0 died (kUnavailable).
+  Status Post(const std::string& key, const std::string& value);
+  Result<std::string> Await(const std::string& key, const std::atomic<bool>& stop);
 
  private:
   struct Impl;

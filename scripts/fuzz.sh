@@ -11,7 +11,7 @@ build_dir=${1:?usage: fuzz.sh BUILD_DIR [SECONDS]}
 seconds=${2:-20}
 root=$(cd "$(dirname "$0")/.." && pwd)
 targets=(codec_fp32 codec_int8 codec_topk request reply announce model_update ledger_record
-         ledger_body shard tarball consensus_epoch consensus_median)
+         ledger_body shard tarball consensus_epoch consensus_median rank_order)
 
 mkdir -p "$build_dir/artifacts" "$build_dir/corpus" "$build_dir/logs"
 failed=()

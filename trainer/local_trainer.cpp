@@ -1,5 +1,7 @@
 #include "trainer/local_trainer.h"
 
+#include "parallel/group.h"
+
 #include <cmath>
 #include <sstream>
 
@@ -25,20 +27,43 @@ LocalTrainer::LocalTrainer(GPT model, const InnerOptions& options)
   optimizer_ = std::make_unique<torch::optim::AdamW>(std::move(groups), opts);
 }
 
-Result<double> LocalTrainer::Step(const torch::Tensor& block) {
+Result<double> LocalTrainer::Step(const torch::Tensor& block, parallel::Group* group) {
   const double lr = options_.schedule.At(step_);
-  for (auto& group : optimizer_->param_groups()) {
-    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+  for (auto& g : optimizer_->param_groups()) {
+    static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
   }
   optimizer_->zero_grad();
   auto loss = model_->Loss(block);
-  const double value = loss.item<double>();
-  if (!std::isfinite(value)) {
-    std::ostringstream msg;
-    msg << "loss is " << value << " at step " << step_ << "; training stopped before the update";
-    return Error(Code::kNonFiniteLoss, msg.str());
+  double value = 0;
+  if (group == nullptr) {
+    value = loss.item<double>();
+    if (!std::isfinite(value)) {
+      std::ostringstream msg;
+      msg << "loss is " << value << " at step " << step_ << "; training stopped before the update";
+      return Error(Code::kNonFiniteLoss, msg.str());
+    }
+    loss.backward();
+  } else {
+    // Every rank reaches the all-reduce, whatever its own loss: a rank that stopped early would
+    // leave the others waiting.
+    loss.backward();
+    std::vector<torch::Tensor> shared;
+    for (const auto& p : params_) {
+      if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+      shared.push_back(p.grad());
+    }
+    torch::Tensor mean_loss = loss.detach().reshape({1}).to(torch::kFloat).clone();
+    shared.push_back(mean_loss);
+    LOCONET_RETURN_IF_ERROR(group->Average(shared).WithContext("step " + std::to_string(step_)));
+    value = mean_loss.item<double>();
+    if (!std::isfinite(value)) {
+      optimizer_->zero_grad();
+      std::ostringstream msg;
+      msg << "the group's mean loss is " << value << " at step " << step_
+          << "; training stopped before the update";
+      return Error(Code::kNonFiniteLoss, msg.str());
+    }
   }
-  loss.backward();
   const double norm = torch::nn::utils::clip_grad_norm_(params_, options_.grad_clip);
   if (!std::isfinite(norm)) {
     optimizer_->zero_grad();
@@ -50,6 +75,13 @@ Result<double> LocalTrainer::Step(const torch::Tensor& block) {
   optimizer_->step();
   ++step_;
   return value;
+}
+
+torch::Tensor RankBlock(const std::vector<int64_t>& rows, int64_t batch, int64_t width,
+                        int64_t rank) {
+  const int64_t offset = rank * batch * width;
+  return torch::from_blob(const_cast<int64_t*>(rows.data()) + offset, {batch, width}, torch::kLong)
+      .clone();
 }
 
 double EvaluateLoss(GPT& model, const std::vector<torch::Tensor>& blocks) {

@@ -13,6 +13,10 @@
 
 namespace loconet {
 
+namespace parallel {
+class Group;
+}
+
 struct InnerOptions {
   LrSchedule schedule;
   double weight_decay = 0.1;
@@ -27,7 +31,11 @@ class LocalTrainer {
 
   // One AdamW step on a (B, T+1) int64 block. Returns the loss before the step. A non-finite
   // loss or gradient norm returns kNonFiniteLoss and leaves parameters and optimizer untouched.
-  Result<double> Step(const torch::Tensor& block);
+  // With a data-parallel group, `block` is this rank's rows of the group's batch: one all-reduce
+  // averages the gradients and the loss over the ranks before the clip, so every rank takes the
+  // same step (the step of one trainer on the whole batch) and returns the group's mean loss; a
+  // non-finite loss on any rank stops every rank at the same step.
+  Result<double> Step(const torch::Tensor& block, parallel::Group* group = nullptr);
 
   // Mean loss over the blocks, without gradients.
   double Evaluate(const std::vector<torch::Tensor>& blocks);
@@ -44,6 +52,11 @@ class LocalTrainer {
   std::vector<torch::Tensor> params_;
   int64_t step_ = 0;
 };
+
+// Rank `rank`'s (batch, width) block of `rows`: a data-parallel group's batch of world x batch
+// rows of `width` tokens, of which each rank trains the rank-th `batch` (a copy).
+torch::Tensor RankBlock(const std::vector<int64_t>& rows, int64_t batch, int64_t width,
+                        int64_t rank);
 
 // Mean loss of `model` over the blocks, without gradients.
 double EvaluateLoss(GPT& model, const std::vector<torch::Tensor>& blocks);

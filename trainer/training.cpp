@@ -281,46 +281,6 @@ Result<double> DataParallelStep(LocalTrainer& trainer, const InnerOptions& in,
   return sum * scale;
 }
 
-// One step of a rank of a data-parallel group, read like LocalTrainer::Step: forward and backward
-// on this rank's rows, then one all-reduce averages the gradients and the loss over the ranks (the
-// gradient of the global batch's mean loss), then the same clip and AdamW step on every rank.
-// A non-finite loss on any rank makes the mean non-finite, so every rank stops at the same step.
-Result<double> GroupStep(LocalTrainer& trainer, const InnerOptions& in, const torch::Tensor& block,
-                         const std::vector<torch::Tensor>& params, parallel::Group& group) {
-  const double lr = in.schedule.At(trainer.step());
-  for (auto& g : trainer.optimizer().param_groups()) {
-    static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
-  }
-  trainer.optimizer().zero_grad();
-  auto loss = trainer.model()->Loss(block);
-  loss.backward();
-  std::vector<torch::Tensor> shared;
-  for (const auto& p : params) {
-    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
-    shared.push_back(p.grad());
-  }
-  torch::Tensor mean_loss = loss.detach().reshape({1}).to(torch::kFloat).clone();
-  shared.push_back(mean_loss);
-  LOCONET_RETURN_IF_ERROR(group.Average(shared).WithContext("step " + std::to_string(trainer.step())));
-  const double value = mean_loss.item<double>();
-  if (!std::isfinite(value)) {
-    trainer.optimizer().zero_grad();
-    return Error(Code::kNonFiniteLoss, "loss is " + std::to_string(value) + " at step " +
-                                           std::to_string(trainer.step()) +
-                                           "; training stopped before the update");
-  }
-  const double norm = torch::nn::utils::clip_grad_norm_(params, in.grad_clip);
-  if (!std::isfinite(norm)) {
-    trainer.optimizer().zero_grad();
-    return Error(Code::kNonFiniteLoss, "gradient norm is " + std::to_string(norm) + " at step " +
-                                           std::to_string(trainer.step()) +
-                                           "; training stopped before the update");
-  }
-  trainer.optimizer().step();
-  trainer.set_step(trainer.step() + 1);
-  return value;
-}
-
 // Every rank of a group starts from the same place: rank 0's parameters and its (step, data
 // position); a rank that would start elsewhere (a resume without the checkpoint) is an error.
 Status AlignRanks(parallel::Group& group, LocalTrainer& trainer, TrainPosition* pos) {
@@ -422,7 +382,6 @@ Result<TrainSummary> RunSingle(const TrainOptions& o, const ModelConfig& cfg, Da
   } else if (!o.init_from.empty()) {
     LOCONET_RETURN_IF_ERROR(WarmStart(o, cfg, &trainer.model()));
   }
-  const std::vector<torch::Tensor> params = ParameterList(*trainer.model());
   if (group) LOCONET_RETURN_IF_ERROR(AlignRanks(*group, trainer, &pos));
 
   TrainSummary summary;
@@ -464,11 +423,8 @@ Result<TrainSummary> RunSingle(const TrainOptions& o, const ModelConfig& cfg, Da
       // An fp32 all-reduce of the gradients: one full gradient per worker per step.
       summary.bytes_sent_per_worker += 4 * summary.parameters;
     } else if (group) {
-      loader.Next(&rows);  // world x batch rows; this rank's are the rank-th `batch` of them
-      const int64_t width = cfg.context + 1;
-      const std::vector<int64_t> mine(rows.begin() + rank * o.batch * width,
-                                      rows.begin() + (rank + 1) * o.batch * width);
-      loss = GroupStep(trainer, inner, ToTensor(mine, o.batch, width), params, *group);
+      loader.Next(&rows);  // world x batch rows
+      loss = trainer.Step(RankBlock(rows, o.batch, cfg.context + 1, rank), group);
     } else {
       loader.Next(&rows);
       auto block = ToTensor(rows, o.batch, cfg.context + 1);  // (B, T+1)
