@@ -3,8 +3,9 @@
 # Trains the micro model on the default corpus four ways with the same number of tokens and
 # measures each final model on the same held-out batches:
 #   - single node: one model, batch 8, 4 x ROUNDS x H steps (`loconet train`);
-#   - synchronous data parallel: 4 workers of batch 8 averaging gradients every step, ROUNDS x H
-#     steps (`loconet train --sync-dp`, in one process);
+#   - synchronous data parallel: a global batch of 4 x 8 rows, gradients all-reduced every step
+#     through c10d Gloo, ROUNDS x H steps (`loconet train --dp 2` with batch 16 per rank: two
+#     processes, one thread each, so that 2 cores are not oversubscribed);
 #   - DiLoCo simulation: 4 workers of batch 8, H local steps, int8 pseudo-gradients with error
 #     feedback, outer Nesterov 0.7 / 0.9 (`loconet train --workers 4`, in one process);
 #   - devnet: a validator and 4 miners as processes over ZeroMQ with `make demo`'s settings
@@ -47,7 +48,7 @@ dir = "$(pwd)/data/corpus"
 
 [train]
 steps = $steps
-batch = $batch
+batch = ${BATCH:-$batch}
 lr = 3e-3
 min_lr_ratio = 0.1
 warmup_steps = 10
@@ -76,7 +77,7 @@ results=()
 echo "bench-network: single node" >&2
 results+=("$(train single $((workers * rounds * h)))")
 echo "bench-network: synchronous data parallel" >&2
-results+=("$(train sync_dp $((rounds * h)) --workers $workers --sync-dp)")
+results+=("$(BATCH=$((workers * batch / 2)) train sync_dp $((rounds * h)) --dp 2)")
 echo "bench-network: DiLoCo simulation" >&2
 results+=("$(train diloco_sim $((rounds * h)) --workers $workers --local-steps "$h" --codec int8)")
 echo "bench-network: devnet" >&2

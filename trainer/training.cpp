@@ -425,6 +425,7 @@ Result<TrainSummary> RunSingle(const TrainOptions& o, const ModelConfig& cfg, Da
     } else if (group) {
       loader.Next(&rows);  // world x batch rows
       loss = trainer.Step(RankBlock(rows, o.batch, cfg.context + 1, rank), group);
+      summary.bytes_sent_per_worker += 4 * summary.parameters;  // as --sync-dp counts it
     } else {
       loader.Next(&rows);
       auto block = ToTensor(rows, o.batch, cfg.context + 1);  // (B, T+1)

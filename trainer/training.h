@@ -78,7 +78,7 @@ struct TrainSummary {
   int64_t parameters = 0;
   // Update bytes one worker sent in this run: the encoded pseudo-gradients (DiLoCo; the mean over
   // workers of the sum of encoded tensor sizes, names and framing not counted), or one fp32
-  // gradient per step (sync_dp); 0 for single-node training.
+  // gradient per step (sync_dp, and each rank of --dp); 0 for single-node training.
   int64_t bytes_sent_per_worker = 0;
 };
 
