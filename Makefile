@@ -6,7 +6,7 @@ export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_f
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps configure build test demo dashboard bench bench-compression bench-incentives bench-network bench-dp fuzz fuzz-seeds clean
+.PHONY: all deps configure build test demo dashboard bench bench-compression bench-incentives bench-network bench-dp bench-ledger fuzz fuzz-seeds clean
 
 all: build
 
@@ -50,6 +50,10 @@ bench-network: build
 # Data parallel across processes (train --dp 2) beside one process at the same global batch.
 bench-dp: build
 	@bash scripts/bench-dp.sh $(BUILD_DIR)
+
+# `ledger verify` beside raw libsodium signature verification on a 3-validator devnet's ledger.
+bench-ledger: build
+	@bash scripts/bench-ledger.sh $(BUILD_DIR)
 
 # libFuzzer targets with ASan + UBSan (clang, torch-free; fuzz/CMakeLists.txt), each run for
 # FUZZ_SECONDS from the seed corpus in tests/fuzz_corpus/; fails on any crash.
