@@ -26,6 +26,22 @@ std::string What(const std::exception& e) {
   return end == std::string::npos ? s : s.substr(0, end);
 }
 
+// The tensors as one flat buffer (a copy), and back into them.
+torch::Tensor Flatten(const std::vector<torch::Tensor>& tensors) {
+  std::vector<torch::Tensor> parts;
+  for (const auto& t : tensors) parts.push_back(t.reshape({-1}));
+  return torch::cat(parts);
+}
+
+void Unflatten(const torch::Tensor& flat, const std::vector<torch::Tensor>& tensors) {
+  int64_t offset = 0;
+  for (const auto& t : tensors) {
+    const int64_t n = t.numel();
+    t.copy_(flat.narrow(0, offset, n).view_as(t));
+    offset += n;
+  }
+}
+
 }  // namespace
 
 Status ParseStoreAddress(const std::string& address, GroupOptions* o) {
@@ -104,9 +120,7 @@ Result<std::unique_ptr<Group>> Group::Join(const GroupOptions& o) {
 Status Group::Average(const std::vector<torch::Tensor>& tensors) {
   if (world() == 1 || tensors.empty()) return Status::Ok();
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> flat_parts;
-  for (const auto& t : tensors) flat_parts.push_back(t.reshape({-1}));
-  std::vector<at::Tensor> buffer{torch::cat(flat_parts)};
+  std::vector<at::Tensor> buffer{Flatten(tensors)};
   try {
     impl_->group->allreduce(buffer)->wait();
   } catch (const std::exception& e) {
@@ -115,21 +129,14 @@ Status Group::Average(const std::vector<torch::Tensor>& tensors) {
                                          "answering): " + What(e));
   }
   buffer[0].div_(static_cast<double>(world()));
-  int64_t offset = 0;
-  for (const auto& t : tensors) {
-    const int64_t n = t.numel();
-    t.copy_(buffer[0].narrow(0, offset, n).view_as(t));
-    offset += n;
-  }
+  Unflatten(buffer[0], tensors);
   return Status::Ok();
 }
 
 Status Group::Broadcast(const std::vector<torch::Tensor>& tensors, int root) {
   if (world() == 1 || tensors.empty()) return Status::Ok();
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> flat_parts;
-  for (const auto& t : tensors) flat_parts.push_back(t.reshape({-1}));
-  std::vector<at::Tensor> buffer{torch::cat(flat_parts)};
+  std::vector<at::Tensor> buffer{Flatten(tensors)};
   try {
     c10d::BroadcastOptions bo;
     bo.rootRank = root;
@@ -138,12 +145,7 @@ Status Group::Broadcast(const std::vector<torch::Tensor>& tensors, int root) {
     return Error(Code::kUnavailable, "data-parallel broadcast failed on rank " +
                                          std::to_string(rank()) + ": " + What(e));
   }
-  int64_t offset = 0;
-  for (const auto& t : tensors) {
-    const int64_t n = t.numel();
-    t.copy_(buffer[0].narrow(0, offset, n).view_as(t));
-    offset += n;
-  }
+  Unflatten(buffer[0], tensors);
   return Status::Ok();
 }
 
