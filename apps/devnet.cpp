@@ -34,6 +34,19 @@ namespace {
 
 std::string Quote(const std::string& s) { return nlohmann::json(s).dump(); }
 
+// A miner's compute utilization as its last submission logged it (miner/metrics.h), or -1.
+double LastUtilization(const fs::path& rounds_log) {
+  std::ifstream in(rounds_log);
+  double last = -1;
+  for (std::string line; std::getline(in, line);) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.contains("utilization") && j["utilization"].is_number()) {
+      last = j["utilization"].get<double>();
+    }
+  }
+  return last;
+}
+
 }  // namespace
 
 Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ostream& out) {
@@ -340,6 +353,14 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
   if (!validator_rows.empty()) out << "\n" << ledger::RenderValidatorTable(validator_rows);
   const ledger::GroupReport groups = ledger::GroupRewards(rows);
   out << "\nrewards by group of miners:\n" << ledger::RenderGroupReport(groups);
+  out << "\ncompute utilization (inner steps / wall time since the first round):";
+  for (const MinerPlan& plan : plans) {
+    const double u = LastUtilization(dir / plan.name / "rounds.jsonl");
+    char buf[32] = "?";
+    if (u >= 0) std::snprintf(buf, sizeof buf, "%.1f%%", 100 * u);
+    out << " " << plan.name << " " << buf;
+  }
+  out << "\n";
   if (!o.report_file.empty()) {
     LOCONET_RETURN_IF_ERROR(
         WriteFileAtomic(o.report_file, ledger::GroupReportJson(groups).dump(2) + "\n"));

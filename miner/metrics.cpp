@@ -1,5 +1,7 @@
 #include "miner/metrics.h"
 
+#include <algorithm>
+
 namespace loconet {
 
 MinerMetrics::MinerMetrics(metrics::Registry* r)
@@ -21,6 +23,10 @@ MinerMetrics::MinerMetrics(metrics::Registry* r)
           "loconet_miner_waiting_seconds_total",
           "Seconds not training: registering, waiting for a round, fetching the base model, "
           "submitting.")),
+      utilization_(r->AddGauge(
+          "loconet_miner_utilization",
+          "Compute utilization: seconds in inner steps over wall-clock seconds since the first "
+          "round's training began.")),
       sent_bytes_(r->AddCounter("loconet_miner_sent_bytes_total",
                                 "Bytes of the requests sent to the validator.")),
       submissions_(r->AddLabelledCounter(
@@ -41,12 +47,19 @@ void MinerMetrics::BeginTraining(uint64_t round) {
   Tick();
   training_ = true;
   training_since_ = last_;
+  step_from_ = last_;
+  if (!started_) {
+    started_ = true;
+    started_at_ = last_;
+  }
   round_tokens_ = 0;
   round_.Set(static_cast<double>(round));
 }
 
 void MinerMetrics::Step(double loss, uint64_t tokens) {
   Tick();
+  inner_seconds_ += std::chrono::duration<double>(last_ - step_from_).count();
+  step_from_ = last_;
   inner_loss_.Set(loss);
   round_tokens_ += tokens;
   const double seconds = std::chrono::duration<double>(last_ - training_since_).count();
@@ -72,6 +85,15 @@ void MinerMetrics::SetRoundLag(uint64_t validator_round, uint64_t base_round) {
   Tick();
   round_lag_.Set(validator_round >= base_round ? static_cast<double>(validator_round - base_round)
                                                : 0.0);
+}
+
+double MinerMetrics::Utilization() {
+  Tick();
+  if (!started_) return 0;
+  const double wall = std::chrono::duration<double>(last_ - started_at_).count();
+  const double u = wall > 0 ? std::min(1.0, inner_seconds_ / wall) : 0;
+  utilization_.Set(u);
+  return u;
 }
 
 }  // namespace loconet

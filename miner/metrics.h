@@ -37,15 +37,25 @@ class MinerMetrics {
   // miner holds (0 if the miner is ahead).
   void SetRoundLag(uint64_t validator_round, uint64_t base_round);
 
+  // Compute utilization: seconds in inner steps over wall-clock seconds since the first round's
+  // training began (0 before it). Also exported as loconet_miner_utilization.
+  double Utilization();
+
  private:
   using Clock = std::chrono::steady_clock;
   metrics::Gauge round_, tokens_per_second_, inner_loss_, round_lag_;
-  metrics::Counter training_seconds_, waiting_seconds_, sent_bytes_;
+  metrics::Counter training_seconds_, waiting_seconds_;
+  metrics::Gauge utilization_;
+  metrics::Counter sent_bytes_;
   metrics::LabelledCounter submissions_;
   Clock::time_point last_ = Clock::now();
   bool training_ = false;
   Clock::time_point training_since_;
   uint64_t round_tokens_ = 0;
+  bool started_ = false;                 // the first round's training has begun
+  Clock::time_point started_at_;
+  Clock::time_point step_from_;          // where the current inner step began
+  double inner_seconds_ = 0;             // in inner steps, every round
 };
 
 }  // namespace loconet

@@ -434,7 +434,8 @@ class Miner : public MinerLink {
               {"bytes", bytes},
               {"train_loss", s->train_loss()},
               {"accepted", reply.accepted()},
-              {"reason", CodeName(static_cast<Code>(reply.reason()))}});
+              {"reason", CodeName(static_cast<Code>(reply.reason()))},
+              {"utilization", metrics_.Utilization()}});
     return Status::Ok();
   }
 

@@ -92,6 +92,19 @@ TEST_CASE("a devnet of a validator and 2 miners trains for 3 rounds and agrees o
 
   // The rewards by group: both miners are the honest group, which got everything paid.
   CHECK(output.find("rewards by group of miners:") != std::string::npos);
+  // Every miner's compute utilization, a percentage, from its log.
+  const size_t util = output.find("compute utilization (inner steps / wall time");
+  REQUIRE(util != std::string::npos);
+  const std::string util_line = output.substr(util, output.find('\n', util) - util);
+  CHECK(util_line.find("miner-0 ") != std::string::npos);
+  CHECK(util_line.find("miner-1 ") != std::string::npos);
+  CHECK(util_line.find('%') != std::string::npos);
+  CHECK(util_line.find('?') == std::string::npos);
+  for (const auto& j : ReadLines(net + "/miner-0/rounds.jsonl")) {
+    if (j["event"] != "submission") continue;
+    CHECK(j["utilization"].get<double>() > 0);
+    CHECK(j["utilization"].get<double>() <= 1);
+  }
   std::ifstream report_file(dir / "report.json");
   const nlohmann::json report = nlohmann::json::parse(report_file);
   REQUIRE(report["groups"].size() == 1);

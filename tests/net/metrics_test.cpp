@@ -211,7 +211,7 @@ TEST_CASE("a validator's and a miner's metrics pass promtool and are scraped by 
        {"loconet_miner_round", "loconet_miner_tokens_per_second", "loconet_miner_inner_loss",
         "loconet_miner_round_lag", "loconet_miner_training_seconds_total",
         "loconet_miner_waiting_seconds_total", "loconet_miner_sent_bytes_total",
-        "loconet_miner_submissions_total"}) {
+        "loconet_miner_submissions_total", "loconet_miner_utilization"}) {
     CHECK(mtext.find("# HELP " + name + " ") != std::string::npos);
   }
   CHECK(Sample(mtext, "loconet_miner_tokens_per_second").value_or(0) > 0);
@@ -220,6 +220,9 @@ TEST_CASE("a validator's and a miner's metrics pass promtool and are scraped by 
   CHECK(Sample(mtext, "loconet_miner_training_seconds_total").value_or(0) > 0);
   CHECK(Sample(mtext, "loconet_miner_waiting_seconds_total").value_or(0) > 0);
   CHECK(Sample(mtext, "loconet_miner_sent_bytes_total").value_or(0) > 1000);
+  const double utilization = Sample(mtext, "loconet_miner_utilization").value_or(-1);
+  CHECK(utilization > 0);
+  CHECK(utilization <= 1);
 
   // Both pass Prometheus' own checker (format and naming conventions).
   const auto [vok, vreport] = PromtoolCheck(promtool, dir, "validator", vtext);
