@@ -422,14 +422,12 @@ Result<TrainSummary> RunSingle(const TrainOptions& o, const ModelConfig& cfg, Da
       loss = DataParallelStep(trainer, inner, blocks);
       // An fp32 all-reduce of the gradients: one full gradient per worker per step.
       summary.bytes_sent_per_worker += 4 * summary.parameters;
-    } else if (group) {
-      loader.Next(&rows);  // world x batch rows
-      loss = trainer.Step(RankBlock(rows, o.batch, cfg.context + 1, rank), group);
-      summary.bytes_sent_per_worker += 4 * summary.parameters;  // as --sync-dp counts it
     } else {
+      // world x batch rows of (T+1) tokens; this rank trains its own (B, T+1) block of them (a
+      // single process: all of them) and, in a group, all-reduces its gradient.
       loader.Next(&rows);
-      auto block = ToTensor(rows, o.batch, cfg.context + 1);  // (B, T+1)
-      loss = trainer.Step(block);
+      loss = trainer.Step(RankBlock(rows, o.batch, cfg.context + 1, rank), group);
+      if (group) summary.bytes_sent_per_worker += 4 * summary.parameters;  // as --sync-dp counts
     }
     if (!loss.ok()) return loss.status();
     loss_sum += *loss;
