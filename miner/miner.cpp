@@ -493,6 +493,14 @@ class Miner : public MinerLink {
       }
       // Hold the announced base: the applied aggregate, or a fetched checkpoint.
       ApplyUpdates();
+      // The aggregate is published before the next round opens, but on another connection: its
+      // announcement can overtake it. Wait a moment for it rather than fetch the whole model.
+      for (int waited = 0; waited < 1000 && !stop.load() &&
+                           RawString(ModelHash(*trainer_->model())) != a.base_hash();
+           waited += 25) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        ApplyUpdates();
+      }
       if (base_round_) metrics_.SetRoundLag(a.round(), *base_round_);
       if (RawString(ModelHash(*trainer_->model())) != a.base_hash()) {
         Status f = FetchCheckpoint(a.base_hash());
@@ -501,6 +509,9 @@ class Miner : public MinerLink {
           std::this_thread::sleep_for(std::chrono::milliseconds(200));
           continue;
         }
+        WriteLog({{"event", "checkpoint"},
+                  {"round", a.round()},
+                  {"model_hash", HashFromRaw(a.base_hash()).Hex()}});
       }
       base_round_ = a.round();
       metrics_.SetRoundLag(a.round(), *base_round_);

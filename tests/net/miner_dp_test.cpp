@@ -62,13 +62,19 @@ TEST_CASE("a miner on two data-parallel processes trains and submits as one", "[
     CHECK(entries[r] == 2);
     CHECK(accepted[r] == 2);
   }
-  // Rank 0 of each miner holds the validator's model after every round.
+  // Rank 0 of each miner holds the validator's model after every round (applied, or fetched as
+  // the next round's base).
   for (int m = 0; m < 2; ++m) {
     std::map<uint64_t, std::string> seen;
     std::ifstream rounds(net + "/miner-" + std::to_string(m) + "/rounds.jsonl");
     for (std::string line; std::getline(rounds, line);) {
       auto j = nlohmann::json::parse(line);
       if (j["event"] == "model_update") seen[j["round"].get<uint64_t>()] = j["model_hash"];
+      // The next round's base fetched instead (its announcement overtook the aggregate).
+      const uint64_t r = j["round"].get<uint64_t>();
+      if (j["event"] == "checkpoint" && r > 0 && !seen.count(r - 1)) {
+        seen[r - 1] = j["model_hash"];
+      }
     }
     for (uint64_t r = 0; r < 3; ++r) {
       INFO("miner " << m << " round " << r);
