@@ -6,7 +6,7 @@ export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_f
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps configure build test demo dashboard bench bench-compression bench-incentives bench-network bench-dp bench-ledger fuzz fuzz-seeds clean
+.PHONY: all deps configure build test demo dashboard bench bench-compression bench-incentives bench-network bench-dp bench-ledger bench-scoring fuzz fuzz-seeds clean
 
 all: build
 
@@ -54,6 +54,10 @@ bench-dp: build
 # `ledger verify` beside raw libsodium signature verification on a 3-validator devnet's ledger.
 bench-ledger: build
 	@bash scripts/bench-ledger.sh $(BUILD_DIR)
+
+# The validator's scoring throughput: 16, 64 and 256 micro submissions, one worker and one per core.
+bench-scoring: build
+	@bash scripts/bench-scoring.sh $(BUILD_DIR)
 
 # libFuzzer targets with ASan + UBSan (clang, torch-free; fuzz/CMakeLists.txt), each run for
 # FUZZ_SECONDS from the seed corpus in tests/fuzz_corpus/; fails on any crash.

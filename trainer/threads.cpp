@@ -15,6 +15,21 @@ static void SetBlasThreads(int n) {
   if (auto fn = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(n);
 }
 
+static int BlasThreads() {
+  using GetFn = int (*)();
+  if (auto fn = reinterpret_cast<GetFn>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) {
+    return fn();
+  }
+  return 1;
+}
+
+ThreadPlan CurrentThreadPlan() { return ThreadPlan{at::get_num_threads(), BlasThreads()}; }
+
+void ApplyThreadPlan(const ThreadPlan& plan) {
+  at::set_num_threads(plan.torch_threads);
+  SetBlasThreads(plan.blas_threads);
+}
+
 ThreadPlan ConfigureCompute(int threads) {
   static const bool allocator_set = [] {
     mallopt(M_MMAP_MAX, 0);

@@ -19,4 +19,9 @@ struct ThreadPlan {
 // threads <= 0 means every core. Applies the plan process-wide and returns it.
 ThreadPlan ConfigureCompute(int threads);
 
+// The plan in force (torch's intra-op threads of the calling thread, OpenBLAS's threads).
+ThreadPlan CurrentThreadPlan();
+// Sets torch's intra-op threads (of the calling thread, under OpenMP) and OpenBLAS's threads.
+void ApplyThreadPlan(const ThreadPlan& plan);
+
 }  // namespace loconet

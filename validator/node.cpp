@@ -46,6 +46,7 @@
 #include "validator/peers.h"
 #include "replica/replica.h"
 #include "validator/round_state.h"
+#include "validator/score_workers.h"
 #include "validator/scoring.h"
 #include "validator/service.h"
 
@@ -408,15 +409,14 @@ struct ValidatorNode::Impl {
         LateReject(round.accepted[i], verdicts[i]);
       }
     }
-    // Score: improvement on the evaluation batches and data verdict of each kept update.
-    const std::vector<double> base_losses = BlockLosses(model, blocks);
-    double base_loss = 0;  // summed as EvaluateLoss does, without evaluating the blocks again
-    for (double l : base_losses) base_loss += l;
-    base_loss /= static_cast<double>(std::max<size_t>(1, base_losses.size()));
-    RoundOutcome outcome;
-    outcome.round = round.round;
-    std::map<PublicKey, Measured> contaminated;  // for the status line
-    DataCheck check;
+    // Score: improvement on the evaluation batches and data verdict of each kept update, on
+    // `threads` workers (the same results for any number).
+    RoundEvaluation ev;
+    ev.blocks = std::move(blocks);
+    ev.heldout_blocks = std::move(heldout_blocks);
+    ev.eval_lr = cfg.eval_lr;
+    ev.contamination_margin = cfg.contamination_margin;
+    DataCheck& check = ev.check;
     check.train = &*train;
     check.round_seed = round.round_seed;
     check.secret = round.secret;
@@ -428,21 +428,24 @@ struct ValidatorNode::Impl {
     check.eval_lr = cfg.eval_lr;
     check.margin = cfg.data_margin;
     check.z = cfg.data_z;
+    std::vector<PendingUpdate> pending;
     for (const AcceptedUpdate* a : kept) {
-      const auto scoring_start = std::chrono::steady_clock::now();
-      LOCONET_ASSIGN_OR_RETURN(Update u, Decode(*a));
-      const BlockGains eval = MeasureOnBlocks(model, u, cfg.eval_lr, blocks, base_losses);
-      Measured m{a->miner, a->order, eval.improvement};
-      LOCONET_ASSIGN_OR_RETURN(DataVerdict data,
-                               DataVerdictOf(model, u, a->miner, check, eval.gains));
-      m.verdict = data.verdict;
-      m.own_gain = data.own_gain;
-      m.random_gain = data.random_gain;
-      if (cfg.contamination_z > 0) {
-        if (heldout_base.empty()) heldout_base = BlockLosses(model, heldout_blocks);
-        const BlockGains split = MeasureOnBlocks(model, u, cfg.eval_lr, heldout_blocks, heldout_base);
-        m.contamination_z = ContaminationZ(split.gains, eval.gains, cfg.contamination_margin);
-      }
+      pending.push_back(PendingUpdate{a->miner, a->order, [this, a](GPT& m) -> Result<Update> {
+                                        return DecodeDeltas(*m, a->tensors, *codec);
+                                      }});
+    }
+    LOCONET_ASSIGN_OR_RETURN(RoundMeasurements measurements,
+                             MeasureUpdates(model, pending, ev, cfg.threads));
+    double base_loss = 0;  // summed as EvaluateLoss does, without evaluating the blocks again
+    for (double l : measurements.base_losses) base_loss += l;
+    base_loss /= static_cast<double>(std::max<size_t>(1, measurements.base_losses.size()));
+    RoundOutcome outcome;
+    outcome.round = round.round;
+    std::map<PublicKey, Measured> contaminated;  // for the status line
+    for (size_t i = 0; i < kept.size(); ++i) {
+      const AcceptedUpdate* a = kept[i];
+      Measured m = measurements.measured[i];
+      node_metrics.ObserveScoring(measurements.seconds[i]);
       if (cfg.contamination_z > 0 && m.contamination_z > cfg.contamination_z) {
         // Trained on the evaluation data: neither scored nor averaged.
         spdlog::info("round {}: {} gains more on the held-out split than on the round's "
@@ -460,8 +463,6 @@ struct ValidatorNode::Impl {
         }
         outcome.measured.push_back(m);
       }
-      node_metrics.ObserveScoring(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - scoring_start).count());
     }
     outcome.rejected = round.rejected;
     outcome.eligible = round.eligible;

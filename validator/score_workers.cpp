@@ -1,0 +1,105 @@
+#include "validator/score_workers.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "trainer/params.h"
+#include "trainer/threads.h"
+
+namespace loconet {
+namespace {
+
+// OpenBLAS on one thread for the round, the caller's plan back afterwards.
+class SingleThreadedBlas {
+ public:
+  SingleThreadedBlas() : saved_(CurrentThreadPlan()) { ApplyThreadPlan({1, 1}); }
+  ~SingleThreadedBlas() { ApplyThreadPlan(saved_); }
+
+ private:
+  ThreadPlan saved_;
+};
+
+// A copy of `model` that leaves torch's global generator as it was (the constructor draws an
+// initialisation from it, which the copied parameters then replace).
+GPT CopyOf(GPT& model) {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  at::Tensor state;
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    state = gen.get_state();
+  }
+  GPT copy(model->config());
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(state);
+  }
+  CopyParameters(ParameterList(*copy), ParameterList(*model));
+  return copy;
+}
+
+Result<Measured> MeasureOne(GPT& model, const PendingUpdate& p, const RoundEvaluation& ev,
+                            const std::vector<double>& base,
+                            const std::vector<double>& heldout_base) {
+  LOCONET_ASSIGN_OR_RETURN(Update u, p.decode(model));
+  const BlockGains eval = MeasureOnBlocks(model, u, ev.eval_lr, ev.blocks, base);
+  Measured m{p.miner, p.order, eval.improvement};
+  LOCONET_ASSIGN_OR_RETURN(DataVerdict data,
+                           DataVerdictOf(model, u, p.miner, ev.check, eval.gains));
+  m.verdict = data.verdict;
+  m.own_gain = data.own_gain;
+  m.random_gain = data.random_gain;
+  if (!ev.heldout_blocks.empty()) {
+    const BlockGains split =
+        MeasureOnBlocks(model, u, ev.eval_lr, ev.heldout_blocks, heldout_base);
+    m.contamination_z = ContaminationZ(split.gains, eval.gains, ev.contamination_margin);
+  }
+  return m;
+}
+
+}  // namespace
+
+Result<RoundMeasurements> MeasureUpdates(GPT& model, const std::vector<PendingUpdate>& pending,
+                                         const RoundEvaluation& ev, int workers) {
+  if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  workers = static_cast<int>(std::min<size_t>(static_cast<size_t>(workers),
+                                              std::max<size_t>(1, pending.size())));
+  SingleThreadedBlas single;
+  RoundMeasurements out;
+  out.base_losses = BlockLosses(model, ev.blocks);
+  if (pending.empty()) return out;
+  std::vector<double> heldout_base;
+  if (!ev.heldout_blocks.empty()) heldout_base = BlockLosses(model, ev.heldout_blocks);
+  std::vector<std::optional<Result<Measured>>> results(pending.size());
+  out.seconds.assign(pending.size(), 0.0);
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  auto work = [&](GPT& own) {
+    at::set_num_threads(1);  // OpenMP's thread count is per thread: this one's too
+    torch::NoGradGuard no_grad;
+    for (size_t i = next++; i < pending.size() && !failed.load(); i = next++) {
+      const auto t0 = std::chrono::steady_clock::now();
+      results[i] = MeasureOne(own, pending[i], ev, out.base_losses, heldout_base);
+      out.seconds[i] =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (!results[i]->ok()) failed = true;
+    }
+  };
+  std::vector<GPT> copies;
+  for (int w = 1; w < workers; ++w) copies.push_back(CopyOf(model));
+  std::vector<std::thread> threads;
+  for (GPT& c : copies) threads.emplace_back([&work, &c] { work(c); });
+  work(model);
+  for (std::thread& t : threads) t.join();
+  for (auto& r : results) {
+    if (!r) continue;  // not reached after a failure
+    if (!r->ok()) return r->status();
+    out.measured.push_back(**r);
+  }
+  return out;
+}
+
+}  // namespace loconet
