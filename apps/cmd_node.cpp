@@ -107,6 +107,14 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
   d->add_option("--miner-dp", o->miner_dp,
                 "Run each honest miner on K data-parallel processes (miner --dp K)")
       ->check(CLI::Range(1, 64));
+  d->add_flag("--overlap,!--no-overlap", o->overlap,
+              "Miners keep training while their update travels (miner.overlap; default on)");
+  d->add_option("--link-delay-ms", o->link_delay_ms,
+                "Simulated latency of every miner's link, each way (miner.link_delay_ms)")
+      ->check(CLI::Range(0, 60000));
+  d->add_option("--link-mbit", o->link_mbit,
+                "Simulated rate of every miner's link in Mbit/s (miner.link_mbit; 0: unlimited)")
+      ->check(CLI::Range(0.0, 1e6));
   d->add_option("--rounds", o->rounds, "Rounds to run")->check(CLI::Range(1, 100000));
   d->add_option("--model", o->model_config, "Model config file");
   d->add_option("--data", o->data_dir, "Prepared corpus folder");

@@ -226,7 +226,9 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
     }
     mc << "\ndata = " << Quote(miner_data.string())
        << "\nlog_file = \"rounds.jsonl\"\nthreads = 1\nrounds = " << o.rounds
-       << "\ndump_submission = " << (plan.dump ? "true" : "false") << "\n";
+       << "\ndump_submission = " << (plan.dump ? "true" : "false")
+       << "\noverlap = " << (o.overlap ? "true" : "false") << "\nlink_delay_ms = " << o.link_delay_ms
+       << "\nlink_mbit = " << o.link_mbit << "\n";
     if (!plan.attack.empty()) {
       // The heldout_* attackers ran `loconet data prepare` themselves: the full corpus folder.
       mc << "adversary = " << Quote(plan.attack) << "\ncopy_from = " << Quote(plan.copy_from)

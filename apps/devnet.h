@@ -28,6 +28,9 @@ struct DevnetOptions {
   bool dishonest_validator = false;
   std::string dishonest_target = "adv-lazy";
   int miners = 3;
+  bool overlap = true;  // miners train ahead while their update travels (miner.overlap)
+  int link_delay_ms = 0;  // simulated link of every miner (miner.link_delay_ms, link_mbit)
+  double link_mbit = 0;
   int miner_dp = 1;  // each honest miner runs data parallel on this many processes (--dp)
   int64_t rounds = 5;
   std::string model_config = "configs/models/micro.toml";

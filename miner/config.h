@@ -34,6 +34,15 @@ struct MinerConfig {
   LrSchedule schedule{3e-3, 0.1, 20, 100000};  // over this miner's inner steps
   double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.95, grad_clip = 1.0;
   int request_timeout_ms = 5000;
+  // Overlap: after sending its update, keep training on the round's pages until the next round
+  // opens, at most overlap_steps more (0: the round's local steps), and carry that progress
+  // into the next round's update.
+  bool overlap = true;
+  uint32_t overlap_steps = 0;
+  // A simulated link to every validator, for tests and benchmarks (sync/simulated_link.h):
+  // latency each way and rate; 0 and 0: the real link only.
+  int link_delay_ms = 0;
+  double link_mbit = 0;
   int64_t rounds = 0;  // stop after this many submissions; 0: until stopped
   std::string metrics;          // Prometheus endpoint "IPV4:PORT"; empty: none
   bool metrics_public = false;  // a non-loopback metrics address is refused without this

@@ -72,8 +72,13 @@ class Miner : public MinerLink {
       const PublicKey* curve = cfg_.curve ? &link.address.key : nullptr;
       LOCONET_ASSIGN_OR_RETURN(
           link.client, sync::DealerClient::Connect(v.router, sync::kDefaultMaxMessageBytes, curve));
-      LOCONET_ASSIGN_OR_RETURN(link.sub, sync::Subscriber::Connect(
-                                             v.pub, {"model"}, sync::kDefaultMaxMessageBytes, curve));
+      LOCONET_ASSIGN_OR_RETURN(
+          link.sub, sync::Subscriber::Connect(v.pub, {sync::kTopicModel, sync::kTopicAnnounce},
+                                              sync::kDefaultMaxMessageBytes, curve));
+      if (cfg_.link_delay_ms > 0 || cfg_.link_mbit > 0) {
+        link.client->set_simulated_link(cfg_.link_delay_ms, cfg_.link_mbit);
+        link.sub->set_simulated_link(cfg_.link_delay_ms, cfg_.link_mbit);
+      }
       links_.push_back(std::move(link));
     }
     if (!cfg_.log_file.empty()) {
@@ -209,20 +214,40 @@ class Miner : public MinerLink {
     return any ? Status::Ok() : first;
   }
 
-  // Drains published model updates, applying each that continues from our current model.
-  void ApplyUpdates() {
+  // Reads what the validators published: model updates are queued for ApplyPending, and the
+  // newest round the followed validator announced is noted (it ends training ahead).
+  void Drain() {
     std::string topic;
     Bytes payload;
-    for (Link& link : links_) {
-    while (true) {
-      auto got = link.sub->Receive(0, &topic, &payload);
-      if (!got.ok() || !*got) break;
-      auto env =
-          sync::OpenEnvelope(payload.data(), payload.size(), 1u << 30, sync::kTagModelUpdate,
-                             network_);
-      if (!env.ok() || env->sender != link.address.key) continue;
-      proto::ModelUpdate u;
-      if (!u.ParseFromArray(env->body.data(), static_cast<int>(env->body.size()))) continue;
+    for (size_t l = 0; l < links_.size(); ++l) {
+      Link& link = links_[l];
+      while (true) {
+        auto got = link.sub->Receive(0, &topic, &payload);
+        if (!got.ok() || !*got) break;
+        const bool announce = topic == sync::kTopicAnnounce;
+        auto env = sync::OpenEnvelope(payload.data(), payload.size(), 1u << 30,
+                                      announce ? sync::kTagAnnounce : sync::kTagModelUpdate,
+                                      network_);
+        if (!env.ok() || env->sender != link.address.key) continue;
+        if (announce) {
+          proto::RoundAnnouncement a;
+          if (l == current_ &&
+              a.ParseFromArray(env->body.data(), static_cast<int>(env->body.size()))) {
+            announced_round_ = std::max(announced_round_, static_cast<int64_t>(a.round()));
+          }
+          continue;
+        }
+        proto::ModelUpdate u;
+        if (!u.ParseFromArray(env->body.data(), static_cast<int>(env->body.size()))) continue;
+        pending_updates_.push_back(std::move(u));
+      }
+    }
+  }
+
+  // Applies each queued model update that continues from the current model (the base: never
+  // called while training ahead).
+  void ApplyPending() {
+    for (const proto::ModelUpdate& u : pending_updates_) {
       const Hash256 current = ModelHash(*trainer_->model());
       if (HashFromRaw(u.prev_hash()) != current) continue;
       if (u.delta_size() > 0) {
@@ -247,7 +272,69 @@ class Miner : public MinerLink {
                 {"model_hash", now.Hex()},
                 {"matches", match}});
     }
+    pending_updates_.clear();
+  }
+
+  // Drains published messages and applies model updates (the model must hold its base).
+  void ApplyUpdates() {
+    Drain();
+    if (!ahead_ || ahead_->parked) ApplyPending();
+  }
+
+  // Overlap (docs/architecture.md, "Communication behind compute"): after sending its update
+  // the miner keeps training from where it stopped, on the same round's pages, until the next
+  // round is announced or it has trained `cap` steps more. The model then goes back to the
+  // round's base for the aggregate (Park), and the progress made meanwhile is added to the next
+  // round's start, so it reaches the validator one round later instead of being lost.
+  struct Ahead {
+    uint64_t round = 0;  // the round whose pages it continues on
+    std::vector<torch::Tensor> base, origin;  // that round's base; the parameters when sent
+    std::vector<torch::Tensor> progress;      // parked: parameters - origin
+    std::optional<BlockLoader> loader;
+    uint32_t batch = 0, steps = 0, cap = 0;
+    bool parked = false;
+  };
+
+  bool Overlaps() const { return cfg_.overlap && !group_ && cfg_.adversary.empty(); }
+
+  bool TrainsAhead(int64_t last_round) const {
+    return ahead_ && !ahead_->parked && ahead_->steps < ahead_->cap &&
+           announced_round_ <= last_round;
+  }
+
+  Status AheadStep() {
+    if (ahead_->steps == 0) metrics_.BeginTraining(ahead_->round);
+    std::vector<int64_t> rows;
+    ahead_->loader->Next(&rows);
+    auto loss = trainer_->Step(
+        RankBlock(rows, ahead_->batch, cfg_.model.context + 1, 0), nullptr);
+    if (!loss.ok()) {
+      // Nothing worth carrying: back to the base, with no progress.
+      ahead_->progress.clear();
+      CopyParameters(ParameterList(*trainer_->model()), ahead_->base);
+      ahead_->parked = true;
+      metrics_.EndTraining();
+      return loss.status();
     }
+    ++ahead_->steps;
+    metrics_.Step(*loss, static_cast<uint64_t>(ahead_->batch) * cfg_.model.context);
+    return Status::Ok();
+  }
+
+  // Back to the round's base, keeping what was trained ahead as a difference.
+  void Park() {
+    if (!ahead_ || ahead_->parked) return;
+    torch::NoGradGuard no_grad;
+    auto params = ParameterList(*trainer_->model());
+    for (size_t i = 0; i < params.size(); ++i) {
+      ahead_->progress.push_back(params[i].detach() - ahead_->origin[i]);
+    }
+    CopyParameters(params, ahead_->base);
+    ahead_->base.clear();
+    ahead_->origin.clear();
+    ahead_->loader.reset();
+    ahead_->parked = true;
+    if (ahead_->steps > 0) metrics_.EndTraining();
   }
 
   Status FetchCheckpoint(const std::string& hash) {
@@ -292,7 +379,10 @@ class Miner : public MinerLink {
     return Status::Ok();
   }
 
-  Status TrainAndSubmit(const proto::RoundAnnouncement& a) {
+  // `carry`: progress trained ahead after the previous round's update (empty: none), added to
+  // the base before this round's steps; the update sent is still relative to the base.
+  Status TrainAndSubmit(const proto::RoundAnnouncement& a,
+                        const std::vector<torch::Tensor>& carry, uint32_t carried_steps) {
     if (std::optional<Status> instead = behaviour_->Instead(*this, a)) return *instead;
     const Hash256 round_seed = HashFromRaw(a.round_seed());
     auto pages =
@@ -331,6 +421,11 @@ class Miner : public MinerLink {
       ~TrainingEnds() { m->EndTraining(); }
     } training_ends{&metrics_};
     std::vector<torch::Tensor> start = CloneParameters(*trainer_->model());
+    if (!carry.empty()) {
+      torch::NoGradGuard no_grad;
+      auto params = ParameterList(*trainer_->model());
+      for (size_t i = 0; i < params.size(); ++i) params[i].add_(carry[i]);
+    }
     std::vector<int64_t> rows;
     double loss_sum = 0;
     for (uint32_t h = 0; h < steps; ++h) {
@@ -354,7 +449,18 @@ class Miner : public MinerLink {
     std::vector<torch::Tensor> delta;
     auto now = ParameterList(*trainer_->model());
     for (size_t i = 0; i < now.size(); ++i) delta.push_back(start[i] - now[i].detach());
-    CopyParameters(now, start);
+    if (Overlaps()) {
+      // Keep training from here while the update travels (Ahead).
+      ahead_.emplace();
+      ahead_->round = a.round();
+      ahead_->origin = CloneParameters(*trainer_->model());
+      ahead_->base = std::move(start);
+      ahead_->loader.emplace(std::move(loader));
+      ahead_->batch = a.batch();
+      ahead_->cap = cfg_.overlap_steps > 0 ? cfg_.overlap_steps : a.local_steps();
+    } else {
+      CopyParameters(now, start);
+    }
     behaviour_->ChangeDelta(&delta);
 
     sync::CodecSpec spec = sync::CodecSpec::FromProto(a.codec());
@@ -435,7 +541,8 @@ class Miner : public MinerLink {
               {"train_loss", s->train_loss()},
               {"accepted", reply.accepted()},
               {"reason", CodeName(static_cast<Code>(reply.reason()))},
-              {"utilization", metrics_.Utilization()}});
+              {"utilization", metrics_.Utilization()},
+              {"carried_steps", carried_steps}});
     return Status::Ok();
   }
 
@@ -463,6 +570,13 @@ class Miner : public MinerLink {
     int64_t last_deadline = 0;
     while (!stop.load() && (cfg_.rounds == 0 || done < cfg_.rounds)) {
       metrics_.Tick();
+      Drain();
+      if (TrainsAhead(last_round)) {
+        Status s = AheadStep();
+        if (!s.ok()) spdlog::warn("round {}: training ahead: {}", ahead_->round, s.ToString());
+        continue;
+      }
+      Park();
       ApplyUpdates();
       proto::Request req;
       req.mutable_get_round();
@@ -518,7 +632,15 @@ class Miner : public MinerLink {
       last_round = static_cast<int64_t>(a.round());
       last_deadline = a.deadline_unix_ms();
       if (UnixMillis() >= a.deadline_unix_ms()) continue;  // joined too late: wait for the next
-      Status s = TrainAndSubmit(a);
+      // Progress trained ahead continues into the round right after its own, not later.
+      std::vector<torch::Tensor> carry;
+      uint32_t carried_steps = 0;
+      if (ahead_ && ahead_->parked && ahead_->round + 1 == a.round()) {
+        carry = std::move(ahead_->progress);
+        carried_steps = ahead_->steps;
+      }
+      ahead_.reset();
+      Status s = TrainAndSubmit(a, carry, carried_steps);
       if (!s.ok()) {
         spdlog::error("round {}: {}", a.round(), s.ToString());
         if (s.code() == Code::kNonFiniteLoss || s.code() == Code::kInvalidArgument) return s;
@@ -526,6 +648,7 @@ class Miner : public MinerLink {
       ++done;
     }
     // Take the last aggregate before leaving, so the final model is logged.
+    Park();
     const int64_t until = UnixMillis() + 2000;
     while (!stop.load() && UnixMillis() < until) {
       metrics_.Tick();
@@ -552,6 +675,9 @@ class Miner : public MinerLink {
   std::unique_ptr<Behaviour> behaviour_;
   std::ofstream log_;
   std::optional<uint64_t> base_round_;  // the round whose announced base the model is, if known
+  std::optional<Ahead> ahead_;          // training ahead after the last update was sent
+  std::vector<proto::ModelUpdate> pending_updates_;  // published, not yet applied
+  int64_t announced_round_ = -1;        // the newest round the followed validator announced
   metrics::Registry registry_;
   MinerMetrics metrics_{&registry_};
   std::unique_ptr<metrics::Exporter> exporter_;  // serves registry_; none if metrics are off

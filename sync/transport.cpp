@@ -8,6 +8,7 @@
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <limits>
 #include <optional>
@@ -289,6 +290,7 @@ struct DealerClient::Impl {
   int backoff_ms = 100;
   uint64_t next_id = 0;
   bool stale_socket = false;  // the last request timed out: its message may still be queued
+  SimulatedLink up, down;     // inactive unless set_simulated_link
   std::optional<CurveKey> server_key;  // set: CURVE-encrypted
   zmq::socket_t socket;
   std::vector<zmq::message_t> frames;
@@ -323,6 +325,11 @@ Result<std::unique_ptr<DealerClient>> DealerClient::Connect(const std::string& e
   return std::unique_ptr<DealerClient>(new DealerClient(std::move(impl)));
 }
 
+void DealerClient::set_simulated_link(int delay_ms, double mbit) {
+  impl_->up = SimulatedLink(delay_ms, mbit);
+  impl_->down = SimulatedLink(delay_ms, mbit);
+}
+
 void DealerClient::set_backoff_ms(int backoff_ms) {
   impl_->backoff_ms = std::clamp(backoff_ms, 0, kMaxBackoffMs);
 }
@@ -334,6 +341,9 @@ Result<Bytes> DealerClient::Request(const Bytes& payload, int timeout_ms, int at
                  "request to " + impl_->endpoint + ": timeout_ms and attempts must be at least 1");
   }
   int backoff_ms = impl_->backoff_ms;
+  if (impl_->up.active()) {
+    std::this_thread::sleep_until(impl_->up.Arrival(Clock::now(), payload.size()));
+  }
   for (int attempt = 0; attempt < attempts; ++attempt) {
     try {
       if (attempt > 0) {
@@ -377,6 +387,9 @@ Result<Bytes> DealerClient::Request(const Bytes& payload, int timeout_ms, int at
           continue;
         }
         const auto* p = static_cast<const uint8_t*>(frames[2].data());
+        if (impl_->down.active()) {
+          std::this_thread::sleep_until(impl_->down.Arrival(Clock::now(), frames[2].size()));
+        }
         return Bytes(p, p + frames[2].size());
       }
       impl_->stale_socket = true;
@@ -402,6 +415,13 @@ struct Subscriber::Impl {
   std::vector<std::string> topics;
   zmq::socket_t socket;
   std::vector<zmq::message_t> frames;
+  struct InFlight {
+    Clock::time_point arrives;
+    std::string topic;
+    Bytes payload;
+  };
+  SimulatedLink link;              // inactive unless set_simulated_link
+  std::deque<InFlight> in_flight;  // received, not yet arrived over the simulated link
 };
 
 Subscriber::Subscriber(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -432,7 +452,43 @@ Result<std::unique_ptr<Subscriber>> Subscriber::Connect(const std::string& pub_e
   return std::unique_ptr<Subscriber>(new Subscriber(std::move(impl)));
 }
 
+void Subscriber::set_simulated_link(int delay_ms, double mbit) {
+  impl_->link = SimulatedLink(delay_ms, mbit);
+}
+
 Result<bool> Subscriber::Receive(int timeout_ms, std::string* topic, Bytes* payload) {
+  if (!impl_->link.active()) return ReceiveNow(timeout_ms, topic, payload);
+  const auto deadline = Clock::now() + std::chrono::milliseconds(std::max(0, timeout_ms));
+  while (true) {
+    // Everything received so far enters the link now.
+    std::string t;
+    Bytes p;
+    while (true) {
+      LOCONET_ASSIGN_OR_RETURN(bool got, ReceiveNow(0, &t, &p));
+      if (!got) break;
+      const auto arrives = impl_->link.Arrival(Clock::now(), t.size() + p.size());
+      impl_->in_flight.push_back({arrives, std::move(t), std::move(p)});
+    }
+    auto& q = impl_->in_flight;
+    if (!q.empty() && q.front().arrives <= Clock::now()) {
+      *topic = std::move(q.front().topic);
+      *payload = std::move(q.front().payload);
+      q.pop_front();
+      return true;
+    }
+    if (timeout_ms >= 0 && Clock::now() >= deadline) return false;
+    // Wait for the next arrival or a new message, whichever comes first.
+    auto until = timeout_ms < 0 ? Clock::now() + std::chrono::seconds(1) : deadline;
+    if (!q.empty()) until = std::min(until, q.front().arrives);
+    LOCONET_ASSIGN_OR_RETURN(bool got, ReceiveNow(static_cast<int>(std::max<long>(0, RemainingMs(until))), &t, &p));
+    if (got) {
+      const auto arrives = impl_->link.Arrival(Clock::now(), t.size() + p.size());
+      q.push_back({arrives, std::move(t), std::move(p)});
+    }
+  }
+}
+
+Result<bool> Subscriber::ReceiveNow(int timeout_ms, std::string* topic, Bytes* payload) {
   try {
     auto deadline = Clock::now() + std::chrono::milliseconds(std::max(0, timeout_ms));
     while (true) {

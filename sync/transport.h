@@ -35,6 +35,7 @@
 #include "core/bytes.h"
 #include "core/keys.h"
 #include "core/status.h"
+#include "sync/simulated_link.h"
 
 namespace zmq {
 class context_t;
@@ -136,6 +137,9 @@ class DealerClient {
 
   // The first pause between attempts (default 100 ms, clamped to [0, 10000]).
   void set_backoff_ms(int backoff_ms);
+  // Emulates a slower link (sync/simulated_link.h): each request waits its time on the link
+  // before it is sent, each reply after it is received (not counted in timeout_ms).
+  void set_simulated_link(int delay_ms, double mbit);
   const std::string& endpoint() const;
 
  private:
@@ -162,8 +166,12 @@ class Subscriber {
   // Returns true and fills *topic and *payload, or false on timeout (or a signal). Malformed
   // messages are dropped and waiting continues. kUnavailable for a ZeroMQ failure.
   Result<bool> Receive(int timeout_ms, std::string* topic, Bytes* payload);
+  // Emulates a slower link (sync/simulated_link.h): a message is returned only once it would
+  // have arrived over it, in order.
+  void set_simulated_link(int delay_ms, double mbit);
 
  private:
+  Result<bool> ReceiveNow(int timeout_ms, std::string* topic, Bytes* payload);
   struct Impl;
   explicit Subscriber(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -105,6 +105,19 @@ TEST_CASE("a devnet of a validator and 2 miners trains for 3 rounds and agrees o
     CHECK(j["utilization"].get<double>() > 0);
     CHECK(j["utilization"].get<double>() <= 1);
   }
+  // Overlap (on by default): while the validator scored, the miners trained ahead, at most one
+  // round's local steps, and carried it into their next update (still accepted above).
+  uint64_t carried = 0;
+  for (int m = 0; m < 2; ++m) {
+    for (const auto& j : ReadLines(net + "/miner-" + std::to_string(m) + "/rounds.jsonl")) {
+      if (j["event"] != "submission") continue;
+      const uint64_t c = j["carried_steps"].get<uint64_t>();
+      CHECK(c <= 20);
+      if (j["round"] == 0) CHECK(c == 0);
+      carried += c;
+    }
+  }
+  CHECK(carried > 0);
   std::ifstream report_file(dir / "report.json");
   const nlohmann::json report = nlohmann::json::parse(report_file);
   REQUIRE(report["groups"].size() == 1);

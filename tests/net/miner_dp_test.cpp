@@ -36,6 +36,12 @@ TEST_CASE("a miner on two data-parallel processes trains and submits as one", "[
     CHECK(log.find("data parallel: rank 0 of 2") != std::string::npos);
     CHECK(log.find("data parallel: rank 1 of 2") != std::string::npos);
     CHECK(log.find("error") == std::string::npos);
+    // No overlap with --dp yet: nothing is trained ahead.
+    std::ifstream rounds(net + "/miner-" + std::to_string(m) + "/rounds.jsonl");
+    for (std::string line; std::getline(rounds, line);) {
+      auto j = nlohmann::json::parse(line);
+      if (j["event"] == "submission") CHECK(j["carried_steps"] == 0);
+    }
   }
   auto store = ledger::LedgerStore::Open(net + "/validator/ledger", true);
   REQUIRE(store.ok());

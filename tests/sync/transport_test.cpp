@@ -375,3 +375,66 @@ TEST_CASE("a server key that is not a valid ed25519 key is refused at connect", 
       Subscriber::Connect("tcp://127.0.0.1:1", {}, kDefaultMaxMessageBytes, &bad).status().code() ==
       Code::kInvalidArgument);
 }
+
+TEST_CASE("a simulated link delays requests and replies and published messages", "[sync][net]") {
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  };
+  SECTION("the link's own arithmetic: serialization in order, then the delay") {
+    SimulatedLink link(50, 8);  // 8 Mbit/s: 1 MB takes 1 s
+    const auto t0 = Clock::now();
+    const auto a = link.Arrival(t0, 100000);  // 0.1 s on the wire
+    const auto b = link.Arrival(t0, 100000);  // queued behind it
+    CHECK(std::chrono::duration<double, std::milli>(a - t0).count() == Approx(150).margin(1e-6));
+    CHECK(std::chrono::duration<double, std::milli>(b - t0).count() == Approx(250).margin(1e-6));
+    CHECK_FALSE(SimulatedLink().active());
+    CHECK(SimulatedLink(0, 100).active());
+  }
+  SECTION("a request and its reply each take the delay") {
+    auto server = BindLocal();
+    ServerThread thread(server.get(), [](const Bytes& req, const Peer&) { return req; });
+    auto client = DealerClient::Connect(server->router_endpoint());
+    REQUIRE(client.ok());
+    REQUIRE((*client)->Request(ToBytes("warm"), 2000).ok());
+    (*client)->set_simulated_link(60, 0);
+    const auto t0 = Clock::now();
+    auto reply = (*client)->Request(ToBytes("ping"), 2000);
+    REQUIRE(reply.ok());
+    CHECK(ToString(*reply) == "ping");
+    CHECK(ms_since(t0) >= 120);
+  }
+  SECTION("a published message arrives after the delay, and in order") {
+    auto server = BindLocal();
+    auto sub = Subscriber::Connect(server->pub_endpoint(), {kTopicModel});
+    REQUIRE(sub.ok());
+    std::string topic;
+    Bytes payload;
+    bool received = false;
+    for (int i = 0; i < 200 && !received; ++i) {  // until the subscription is up
+      REQUIRE(server->Publish(kTopicModel, ToBytes("warm")).ok());
+      auto r = (*sub)->Receive(20, &topic, &payload);
+      REQUIRE(r.ok());
+      received = *r;
+    }
+    REQUIRE(received);
+    while (*(*sub)->Receive(50, &topic, &payload)) {
+    }
+    (*sub)->set_simulated_link(100, 0);
+    REQUIRE(server->Publish(kTopicModel, ToBytes("first")).ok());
+    REQUIRE(server->Publish(kTopicModel, ToBytes("second")).ok());
+    const auto t0 = Clock::now();
+    auto early = (*sub)->Receive(30, &topic, &payload);
+    REQUIRE(early.ok());
+    CHECK_FALSE(*early);  // still on the link
+    auto r = (*sub)->Receive(1000, &topic, &payload);
+    REQUIRE(r.ok());
+    REQUIRE(*r);
+    CHECK(ToString(payload) == "first");
+    CHECK(ms_since(t0) >= 90);
+    r = (*sub)->Receive(1000, &topic, &payload);
+    REQUIRE(r.ok());
+    REQUIRE(*r);
+    CHECK(ToString(payload) == "second");
+  }
+}
