@@ -108,7 +108,7 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
                 "Run each honest miner on K data-parallel processes (miner --dp K)")
       ->check(CLI::Range(1, 64));
   d->add_flag("--overlap,!--no-overlap", o->overlap,
-              "Miners keep training while their update travels (miner.overlap; default on)");
+              "Miners keep training while their update travels (miner.overlap; default off)");
   d->add_option("--link-delay-ms", o->link_delay_ms,
                 "Simulated latency of every miner's link, each way (miner.link_delay_ms)")
       ->check(CLI::Range(0, 60000));
@@ -124,6 +124,9 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
   d->add_option("--pages-per-miner", o->pages_per_miner,
                 "Pages assigned per miner and round (0: enough that no window is read twice)");
   d->add_option("--round-seconds", o->round_seconds, "Round deadline");
+  d->add_flag("--adaptive-deadline", o->adaptive_deadline,
+              "Deadlines follow the miners' arrival times (round.adaptive_deadline); "
+              "--round-seconds is the ceiling");
   d->add_option("--codec", o->codec, "Codec of the submissions")
       ->check(CLI::IsMember({"fp32", "int8", "topk"}));
   d->add_option("--lr", o->lr, "Miners' peak inner learning rate");

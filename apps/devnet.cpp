@@ -107,7 +107,8 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
          << "\nlead_timeout_seconds = " << o.lead_timeout_seconds << "\n";
     }
     vc << "\n[round]\ncount = " << o.rounds << "\nmin_miners = " << miner_count
-       << "\nseconds = " << o.round_seconds << "\n"
+       << "\nseconds = " << o.round_seconds
+       << "\nadaptive_deadline = " << (o.adaptive_deadline ? "true" : "false") << "\n"
        << "local_steps = " << o.local_steps << "\nbatch = " << o.batch
        << "\npages_per_miner = " << o.pages_per_miner << "\ncodec = " << Quote(o.codec)
        << "\n\n[registration]\n# a devnet's miners solve a small proof of work (16 Argon2id "

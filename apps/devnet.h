@@ -28,7 +28,7 @@ struct DevnetOptions {
   bool dishonest_validator = false;
   std::string dishonest_target = "adv-lazy";
   int miners = 3;
-  bool overlap = true;  // miners train ahead while their update travels (miner.overlap)
+  bool overlap = false;  // miners train ahead while their update travels (miner.overlap)
   int link_delay_ms = 0;  // simulated link of every miner (miner.link_delay_ms, link_mbit)
   double link_mbit = 0;
   int miner_dp = 1;  // each honest miner runs data parallel on this many processes (--dp)
@@ -41,6 +41,7 @@ struct DevnetOptions {
   uint32_t batch = 8;
   uint32_t pages_per_miner = 0;  // 0: the validator's default, no window read twice a round
   double round_seconds = 120;
+  bool adaptive_deadline = false;  // round.adaptive_deadline: round_seconds is then the ceiling
   std::string codec = "int8";
   double lr = 3e-3;
   // The validators' outer step ([aggregate] outer_lr, outer_momentum); negative: their default.

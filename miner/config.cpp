@@ -29,7 +29,7 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
   m.threads = static_cast<int>(c.Int("miner.threads", 1, 0, 1024));
   m.request_timeout_ms = static_cast<int>(c.Int("miner.request_timeout_ms", 5000, 10, 600000));
   m.rounds = c.Int("miner.rounds", 0, 0, INT64_MAX);
-  m.overlap = c.Bool("miner.overlap", true);
+  m.overlap = c.Bool("miner.overlap", false);
   m.overlap_steps = static_cast<uint32_t>(c.Int("miner.overlap_steps", 0, 0, 1000000));
   m.link_delay_ms = static_cast<int>(c.Int("miner.link_delay_ms", 0, 0, 60000));
   m.link_mbit = c.Real("miner.link_mbit", 0.0, 0.0, 1e6);

@@ -37,7 +37,7 @@ struct MinerConfig {
   // Overlap: after sending its update, keep training on the round's pages until the next round
   // opens, at most overlap_steps more (0: the round's local steps), and carry that progress
   // into the next round's update.
-  bool overlap = true;
+  bool overlap = false;  // off by default: docs/architecture.md says why
   uint32_t overlap_steps = 0;
   // A simulated link to every validator, for tests and benchmarks (sync/simulated_link.h):
   // latency each way and rate; 0 and 0: the real link only.

@@ -428,7 +428,13 @@ class Miner : public MinerLink {
     }
     std::vector<int64_t> rows;
     double loss_sum = 0;
+    uint32_t trained = 0;
+    const int64_t train_from = UnixMillis();
     for (uint32_t h = 0; h < steps; ++h) {
+      // The straggler rule: stop before a step that, with sending, would end after the
+      // deadline, and submit the steps done (not with --dp: every rank must take every step).
+      const int64_t step_ms = h > 0 ? (UnixMillis() - train_from) / h : 0;
+      if (!group_ && UnixMillis() + step_ms + 2 * send_ms_ + 200 > a.deadline_unix_ms()) break;
       loader.Next(&rows);
       Status changed = behaviour_->ChangeBatch(
           a.round(), h, static_cast<int>(a.batch()), static_cast<int>(cfg_.model.context), &rows);
@@ -443,8 +449,21 @@ class Miner : public MinerLink {
         return loss.status();
       }
       loss_sum += *loss;
+      ++trained;
       metrics_.Step(*loss, static_cast<uint64_t>(a.batch() * world) * cfg_.model.context);
     }
+    if (trained == 0) {
+      CopyParameters(ParameterList(*trainer_->model()), start);
+      spdlog::warn("round {}: not one step and the sending fit before the deadline; skipped",
+                   a.round());
+      WriteLog({{"event", "skipped"}, {"round", a.round()}, {"deadline", a.deadline_unix_ms()}});
+      return Status::Ok();
+    }
+    if (trained < steps) {
+      spdlog::info("round {}: {} of {} steps fit before the deadline; submitting those", a.round(),
+                   trained, steps);
+    }
+    const auto send_from = std::chrono::steady_clock::now();
     // Pseudo-gradient: theta_start - theta_local; then back to the base for the aggregate.
     std::vector<torch::Tensor> delta;
     auto now = ParameterList(*trainer_->model());
@@ -477,8 +496,8 @@ class Miner : public MinerLink {
     s->set_base_hash(a.base_hash());
     s->set_pages_digest(RawString(datasets::PagesDigest(pages)));
     *s->mutable_codec() = spec.ToProto();
-    s->set_inner_steps(a.local_steps());
-    s->set_train_loss(loss_sum / std::max<uint32_t>(1, steps));
+    s->set_inner_steps(trained);
+    s->set_train_loss(loss_sum / trained);
     EncodeDeltas(*trainer_->model(), delta, *codec, *feedback_, s->mutable_tensors());
     LOCONET_RETURN_IF_ERROR(behaviour_->ChangeSubmission(s, a, *trainer_->model(), *codec));
     metrics_.EndTraining();  // sending and the reply are waiting
@@ -522,6 +541,9 @@ class Miner : public MinerLink {
       }
     }
     if (!replied) return Error(Code::kUnavailable, "no validator took the submission");
+    send_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - send_from)
+                   .count();
     metrics_.CountSubmission(static_cast<Code>(reply.reason()));
     if (cfg_.dump_submission && !cfg_.log_file.empty()) {
       // Written only after the validator has it, so a test's copier always arrives second.
@@ -530,7 +552,7 @@ class Miner : public MinerLink {
                             s->SerializeAsString());
     }
     spdlog::info("round {}: trained {} steps (loss {:.4f}), sent {} bytes: {}", a.round(),
-                 a.local_steps(), s->train_loss(), bytes,
+                 trained, s->train_loss(), bytes,
                  reply.accepted() ? "accepted"
                                   : std::string(CodeName(static_cast<Code>(reply.reason()))) +
                                         ": " + reply.message());
@@ -542,6 +564,7 @@ class Miner : public MinerLink {
               {"accepted", reply.accepted()},
               {"reason", CodeName(static_cast<Code>(reply.reason()))},
               {"utilization", metrics_.Utilization()},
+              {"steps", trained},
               {"carried_steps", carried_steps}});
     return Status::Ok();
   }
@@ -678,6 +701,7 @@ class Miner : public MinerLink {
   std::optional<Ahead> ahead_;          // training ahead after the last update was sent
   std::vector<proto::ModelUpdate> pending_updates_;  // published, not yet applied
   int64_t announced_round_ = -1;        // the newest round the followed validator announced
+  int64_t send_ms_ = 1000;  // how long the last submission took from encoding to the reply
   metrics::Registry registry_;
   MinerMetrics metrics_{&registry_};
   std::unique_ptr<metrics::Exporter> exporter_;  // serves registry_; none if metrics are off

@@ -9,7 +9,8 @@
 #   - DiLoCo simulation: 4 workers of batch 8, H local steps, int8 pseudo-gradients with error
 #     feedback, outer Nesterov 0.7 / 0.9 (`loconet train --workers 4`, in one process);
 #   - devnet: a validator and 4 miners as processes over ZeroMQ with `make demo`'s settings
-#     (`loconet devnet`, H local steps of batch 8, ROUNDS rounds).
+#     (`loconet devnet`, H local steps of batch 8, ROUNDS rounds), without overlap (with it the
+#     miners would train more tokens than the others: `make bench-utilization` measures that).
 # All four draw their held-out batches the same way: 32 batches of 8 rows from every held-out
 # page with seed 1 xor 0x5eed (the validator's `heldout_loss` and `loconet train`'s evaluation),
 # so the losses are on the same 32,768 tokens. The inner schedule is the devnet miners': lr 3e-3,
@@ -82,7 +83,8 @@ echo "bench-network: DiLoCo simulation" >&2
 results+=("$(train diloco_sim $((rounds * h)) --workers $workers --local-steps "$h" --codec int8)")
 echo "bench-network: devnet" >&2
 t0=$(now)
-"$bin" devnet --rounds "$rounds" --miners $workers --local-steps "$h" --batch $batch \
+# Without overlap: miners trained ahead while waiting would train more tokens than the others.
+"$bin" devnet --rounds "$rounds" --miners $workers --local-steps "$h" --batch $batch --no-overlap \
   --model configs/models/micro.toml --data data/corpus --dir "$dir/devnet" > "$dir/devnet.log" 2>&1
 t1=$(now)
 devnet_loss=$(grep -o '"heldout_loss":[0-9.e+-]*' "$dir/devnet/validator/status.jsonl" | tail -1 |

@@ -42,6 +42,9 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.rounds = c.Int("round.count", 0, 0, INT64_MAX);
   v.min_miners = c.Int("round.min_miners", 1, 0, 100000);
   v.round_seconds = c.Real("round.seconds", 60, 0.1, 86400);
+  v.adaptive_deadline = c.Bool("round.adaptive_deadline", false);
+  v.min_seconds = c.Real("round.min_seconds", 1, 0.1, 86400);
+  v.deadline_spread = c.Real("round.deadline_spread", 3, 0, 100);
   v.local_steps = static_cast<uint32_t>(c.Int("round.local_steps", 50, 1, 1000000));
   v.batch = static_cast<uint32_t>(c.Int("round.batch", 16, 1, 4096));
   v.pages_per_miner = static_cast<uint32_t>(c.Int("round.pages_per_miner", 0, 0, 1 << 30));

@@ -46,7 +46,12 @@ struct ValidatorConfig {
   // Rounds.
   int64_t rounds = 0;         // stop after this many rounds; 0: run until stopped
   int64_t min_miners = 1;     // the first round waits for this many registrations
-  double round_seconds = 60;  // deadline after the announcement
+  double round_seconds = 60;  // deadline after the announcement (the ceiling when adaptive)
+  // Adaptive deadlines (validator/round_deadline.h): the deadline follows the miners' measured
+  // arrival times, between min_seconds and round_seconds.
+  bool adaptive_deadline = false;
+  double min_seconds = 1;
+  double deadline_spread = 3;
   uint32_t local_steps = 50;  // H
   uint32_t batch = 16;
   uint32_t pages_per_miner = 0;  // 0: enough that a round reads no window twice

@@ -45,6 +45,7 @@
 #include "validator/payload_log.h"
 #include "validator/peers.h"
 #include "replica/replica.h"
+#include "validator/round_deadline.h"
 #include "validator/round_state.h"
 #include "validator/score_workers.h"
 #include "validator/scoring.h"
@@ -83,6 +84,7 @@ struct ValidatorNode::Impl {
   Registry registry;
   JoinedRounds joined;  // the round each registered miner joined in
   Standings standings;  // rebuilt from the ledger on start
+  RoundDeadline deadline{DeadlineRules{}};  // set from the config in Init
   ServedModel served;
   RoundState round;
   std::optional<PayloadLog> payloads;
@@ -191,7 +193,9 @@ struct ValidatorNode::Impl {
     round.round_seed = Derive("loconet.round_seed", r, false);
     round.secret = Derive("loconet.eval_secret", r, true);
     round.opened_ms = UnixMillis();
-    round.deadline_ms = round.opened_ms + static_cast<int64_t>(cfg.round_seconds * 1000);
+    const int64_t round_ms =
+        cfg.adaptive_deadline ? deadline.Next() : static_cast<int64_t>(cfg.round_seconds * 1000);
+    round.deadline_ms = round.opened_ms + round_ms;
     for (const auto& [k, name] : registry) round.eligible.insert(k);
     uint64_t total = 0;
     for (const auto& p : ParameterList(*model)) total += static_cast<uint64_t>(p.numel());
@@ -210,8 +214,8 @@ struct ValidatorNode::Impl {
     node_metrics.SetRound(r);
     Publish("announce", sync::SealEnvelope(id, sync::kTagAnnounce, ToBytes(a.SerializeAsString()),
                                            role.network_id));
-    spdlog::info("round {} open: base {} deadline in {:.1f}s", r, served.hash.Hex().substr(0, 12),
-                 cfg.round_seconds);
+    spdlog::info("round {} open: base {} deadline in {:.1f}s{}", r, served.hash.Hex().substr(0, 12),
+                 round_ms / 1000.0, cfg.adaptive_deadline ? " (adaptive)" : "");
   }
 
   // A follower opens the round the lead announced: the lead's round number, public seed,
@@ -469,6 +473,7 @@ struct ValidatorNode::Impl {
     outcome.submitted = round.submitted;
     outcome.flooded = round.flooded;
     ledger::ScoresBody scores = ScoreRound(outcome, Rules(), &standings);
+    ObserveArrivals(kept, scores);
     // Aggregate: only updates that improve the evaluation loss, in miner-key order. A follower
     // re-derives the lead's aggregate instead and records whether it agrees.
     RoundRecords records;
@@ -499,6 +504,24 @@ struct ValidatorNode::Impl {
     ++round.round;
     node_metrics.SetRound(round.round);
     return Status::Ok();
+  }
+
+  // Adaptive deadlines: how long the round's useful updates took (scored above zero), each
+  // projected to the round's full H steps when the miner stopped early (the straggler rule).
+  void ObserveArrivals(const std::vector<const AcceptedUpdate*>& kept,
+                       const ledger::ScoresBody& scores) {
+    std::set<PublicKey> useful;
+    for (const auto& e : scores.entries) {
+      if (e.reason == 0 && e.score_ppb > 0) useful.insert(e.miner);
+    }
+    std::vector<int64_t> arrivals;
+    for (const AcceptedUpdate* a : kept) {
+      if (!useful.count(a->miner)) continue;
+      const int64_t took = std::max<int64_t>(0, a->received_ms - round.opened_ms);
+      const uint32_t steps = std::clamp<uint32_t>(a->inner_steps, 1, std::max(1u, cfg.local_steps));
+      arrivals.push_back(took * static_cast<int64_t>(std::max(1u, cfg.local_steps)) / steps);
+    }
+    deadline.Observe(arrivals);
   }
 
   // Steps the global model with the kept updates whose improvement is positive, each clipped
@@ -844,6 +867,12 @@ struct ValidatorNode::Impl {
     sync::RouteProtobufLogs();
     LOCONET_RETURN_IF_ERROR(JoinNetwork());
     ConfigureCompute(cfg.threads);
+    DeadlineRules deadline_rules;
+    deadline_rules.max_ms = static_cast<int64_t>(cfg.round_seconds * 1000);
+    deadline_rules.min_ms =
+        std::min(deadline_rules.max_ms, static_cast<int64_t>(cfg.min_seconds * 1000));
+    deadline_rules.spread = cfg.deadline_spread;
+    deadline = RoundDeadline(deadline_rules);
     LOCONET_ASSIGN_OR_RETURN(ShardReader train_shard,
                              ShardReader::Open(cfg.data_dir + "/train.shard"));
     LOCONET_ASSIGN_OR_RETURN(ShardReader heldout_shard,

@@ -29,6 +29,8 @@ struct AcceptedUpdate {
   double norm = 0;            // L2 norm of the decoded update (validator/aggregate.h UpdateNorm)
   std::vector<float> sketch;  // the update at the round's sketch coordinates (copy check)
   google::protobuf::RepeatedPtrField<proto::EncodedTensor> tensors;
+  int64_t received_ms = 0;    // Unix milliseconds at receipt (adaptive deadlines)
+  uint32_t inner_steps = 0;   // the steps the miner says it trained
 };
 
 struct RoundState {

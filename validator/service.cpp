@@ -203,6 +203,8 @@ Bytes Service::HandleSubmission(const PublicKey& sender, const proto::Submission
   a.norm = UpdateNorm(v.update);
   a.sketch = Sketch(v.update, round.sketch_coords);
   a.tensors = sub.tensors();
+  a.received_ms = UnixMillis();
+  a.inner_steps = sub.inner_steps();
   round.accepted.push_back(std::move(a));
   return Reply(Code::kOk, "accepted for scoring");
 }

@@ -33,7 +33,7 @@ TEST_CASE("a devnet of a validator and 2 miners trains for 3 rounds and agrees o
                     LOCONET_SOURCE_DIR + "/configs/models/nano.toml --data " + dir.path() +
                     " --dir " + net +
                     " --local-steps 20 --batch 8 --pages-per-miner 8 --round-seconds 60"
-                    " --lr 0.01 --report " + (dir / "report.json") + " > " + (dir / "out.txt") +
+                    " --lr 0.01 --overlap --report " + (dir / "report.json") + " > " + (dir / "out.txt") +
                     " 2>&1";
   const int rc = std::system(cmd.c_str());
   std::ifstream out_file(dir / "out.txt");
@@ -105,7 +105,7 @@ TEST_CASE("a devnet of a validator and 2 miners trains for 3 rounds and agrees o
     CHECK(j["utilization"].get<double>() > 0);
     CHECK(j["utilization"].get<double>() <= 1);
   }
-  // Overlap (on by default): while the validator scored, the miners trained ahead, at most one
+  // Overlap (--overlap): while the validator scored, the miners trained ahead, at most one
   // round's local steps, and carried it into their next update (still accepted above).
   uint64_t carried = 0;
   for (int m = 0; m < 2; ++m) {
