@@ -116,6 +116,17 @@ int main(int argc, char** argv) {
                                                  static_cast<uint32_t>(cfg.model.context),
                                                  train.page_tokens(), train.num_pages());
   }
+  // Leave half the training pages unassigned for the evaluation pages, however many miners:
+  // what a measurement costs does not depend on how many pages a miner was given.
+  const uint32_t fit = static_cast<uint32_t>(train.num_pages() / (2ull * max_count));
+  if (fit < 1) Die("the corpus has too few pages for " + std::to_string(max_count) + " miners");
+  if (cfg.pages_per_miner > fit) {
+    std::printf("pages per miner lowered from %u to %u so that %u miners leave half the %llu "
+                "training pages for evaluation\n",
+                cfg.pages_per_miner, fit, max_count,
+                static_cast<unsigned long long>(train.num_pages()));
+    cfg.pages_per_miner = fit;
+  }
   const ThreadPlan plan = ConfigureCompute(0);
   const int cores = plan.blas_threads;
   if (workers <= 0) workers = cores;
