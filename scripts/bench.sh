@@ -29,7 +29,27 @@ out="$build/bench-results.md"
       --only a,b50,c,e,f2 --table "$build/compression-warm-lr1e-3.md" \
       --svg docs/compression-warm-lr1e-3.svg
   else
-    "$build/bench/trainer_bench"
+    "$build/bench/trainer_bench" | tee "$build/trainer-bench.md"
+    echo
+    # A Python PyTorch peer with the same LibTorch, thread plan and allocator setting
+    # (bench/peer_trainer.py), against the C++ default plan. Nothing is installed here.
+    py=
+    for p in python3 /usr/bin/python3; do
+      if "$p" -c 'import torch' 2>/dev/null; then py=$p; break; fi
+    done
+    if [ -n "$py" ]; then
+      "$py" bench/peer_trainer.py | tee "$build/peer-trainer.md"
+      echo
+      echo "| model | C++ tokens/s | Python tokens/s | ratio |"
+      echo "|---|---|---|---|"
+      awk -F' *[|] *' '
+        FNR == NR && /^[|] threads/ { for (i = 1; i <= NF; i++) if ($i ~ / tok\/s$/) col[i] = $i }
+        FNR == NR && /[(]default[)]/ { for (i in col) cpp[substr(col[i], 1, length(col[i]) - 6)] = $i }
+        FNR != NR && $3 ~ /^[0-9]+$/ { printf "| %s | %s | %s | %.2fx |\n", $2, cpp[$2], $4, cpp[$2] / $4 }
+      ' "$build/trainer-bench.md" "$build/peer-trainer.md"
+    else
+      echo "Python peer skipped: python3-torch is not installed (apt-get install python3-torch to add it); the benchmark installs nothing itself."
+    fi
     echo
     "$build/bench/transport_bench"
   fi
