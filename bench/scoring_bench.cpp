@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
     Die("every training page is assigned to one of " + std::to_string(max_count) +
         " miners; lower --counts or use a larger corpus");
   }
-  RoundEvaluation ev;
+  RoundEvaluation ev = EvaluationSettings(cfg, train, round_seed, secret);
   ev.blocks = Must(DrawBlocks(train, eval_pages, cfg.batch, cfg.model.context, SeedFrom(secret),
                               cfg.eval_batches),
                    "evaluation blocks");
@@ -199,19 +199,6 @@ int main(int argc, char** argv) {
                                         SeedFrom(secret) + 1, cfg.eval_batches),
                              "held-out blocks");
   }
-  ev.eval_lr = cfg.eval_lr;
-  ev.contamination_margin = cfg.contamination_margin;
-  ev.check.train = &train;
-  ev.check.round_seed = round_seed;
-  ev.check.secret = secret;
-  ev.check.pages_per_miner = cfg.pages_per_miner;
-  ev.check.data_pages = cfg.data_pages;
-  ev.check.data_batches = cfg.data_batches;
-  ev.check.batch = cfg.batch;
-  ev.check.context = cfg.model.context;
-  ev.check.eval_lr = cfg.eval_lr;
-  ev.check.margin = cfg.data_margin;
-  ev.check.z = cfg.data_z;
 
   const uint64_t forward_rows =
       (ev.blocks.size() + 2ull * cfg.data_batches + ev.heldout_blocks.size()) * cfg.batch;

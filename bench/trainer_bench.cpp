@@ -3,6 +3,7 @@
 // peak, for several thread plans. Random tokens: the data pipeline is not what is measured.
 //
 //   trainer_bench [--models nano,micro,mini] [--batch 16] [--steps N] [--markdown]
+//                 [--default-plan-only] [--plan TORCH,BLAS]
 #include <torch/torch.h>
 
 #include <chrono>

@@ -415,23 +415,9 @@ struct ValidatorNode::Impl {
     }
     // Score: improvement on the evaluation batches and data verdict of each kept update, on
     // `threads` workers (the same results for any number).
-    RoundEvaluation ev;
+    RoundEvaluation ev = EvaluationSettings(cfg, *train, round.round_seed, round.secret);
     ev.blocks = std::move(blocks);
     ev.heldout_blocks = std::move(heldout_blocks);
-    ev.eval_lr = cfg.eval_lr;
-    ev.contamination_margin = cfg.contamination_margin;
-    DataCheck& check = ev.check;
-    check.train = &*train;
-    check.round_seed = round.round_seed;
-    check.secret = round.secret;
-    check.pages_per_miner = cfg.pages_per_miner;
-    check.data_pages = cfg.data_pages;
-    check.data_batches = cfg.data_batches;
-    check.batch = cfg.batch;
-    check.context = cfg.model.context;
-    check.eval_lr = cfg.eval_lr;
-    check.margin = cfg.data_margin;
-    check.z = cfg.data_z;
     std::vector<PendingUpdate> pending;
     for (const AcceptedUpdate* a : kept) {
       pending.push_back(PendingUpdate{a->miner, a->order, [this, a](GPT& m) -> Result<Update> {

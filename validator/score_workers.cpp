@@ -62,6 +62,26 @@ Result<Measured> MeasureOne(GPT& model, const PendingUpdate& p, const RoundEvalu
 
 }  // namespace
 
+RoundEvaluation EvaluationSettings(const ValidatorConfig& cfg, const datasets::ShardReader& train,
+                                   const Hash256& round_seed, const Hash256& secret) {
+  RoundEvaluation ev;
+  ev.eval_lr = cfg.eval_lr;
+  ev.contamination_margin = cfg.contamination_margin;
+  DataCheck& c = ev.check;
+  c.train = &train;
+  c.round_seed = round_seed;
+  c.secret = secret;
+  c.pages_per_miner = cfg.pages_per_miner;
+  c.data_pages = cfg.data_pages;
+  c.data_batches = cfg.data_batches;
+  c.batch = cfg.batch;
+  c.context = cfg.model.context;
+  c.eval_lr = cfg.eval_lr;
+  c.margin = cfg.data_margin;
+  c.z = cfg.data_z;
+  return ev;
+}
+
 Result<RoundMeasurements> MeasureUpdates(GPT& model, const std::vector<PendingUpdate>& pending,
                                          const RoundEvaluation& ev, int workers) {
   if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -17,6 +17,7 @@
 #include "core/status.h"
 #include "trainer/gpt.h"
 #include "validator/aggregate.h"
+#include "validator/config.h"
 #include "validator/scoring.h"
 
 namespace loconet {
@@ -29,6 +30,11 @@ struct RoundEvaluation {
   double contamination_margin = 1.25;
   DataCheck check;  // the assigned-data check's inputs (miner-independent part)
 };
+
+// The round's settings from the validator's config (everything but the blocks, which the caller
+// draws): evaluation step, contamination margin, and the data check on `train`.
+RoundEvaluation EvaluationSettings(const ValidatorConfig& cfg, const datasets::ShardReader& train,
+                                   const Hash256& round_seed, const Hash256& secret);
 
 // One update to measure: who sent it, its receipt order, and how to decode it against a model
 // (the worker's copy; called on a worker thread, so it must only read shared state).
