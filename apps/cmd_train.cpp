@@ -13,7 +13,7 @@ namespace loconet::apps {
 void RegisterTrain(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("train", "Train a model on one machine, or simulate DiLoCo workers");
   struct Args {
-    std::string config, metrics, checkpoint, data, codec, init_from;
+    std::string config, metrics, checkpoint, data, codec, init_from, precision;
     int workers = 0;
     int64_t local_steps = -1, steps = 0, stop_at = 0;
     int threads = -1, codec_bits = 0;
@@ -36,6 +36,8 @@ void RegisterTrain(CLI::App& app, int* exit_code) {
   cmd->add_option("--steps", a->steps, "Inner steps (per worker)");
   cmd->add_option("--stop-at", a->stop_at, "Stop and checkpoint at this step");
   cmd->add_option("--threads", a->threads, "Compute threads (0: every core)");
+  cmd->add_option("--precision", a->precision,
+                  "Inner steps' forward pass: fp32, bf16 (CPUs with AVX512-BF16) or auto");
   cmd->add_option("--data", a->data, "Corpus folder with train.shard and heldout.shard");
   cmd->add_option("--checkpoint", a->checkpoint, "Checkpoint file");
   cmd->add_flag("--resume", a->resume, "Continue from the checkpoint if it exists");
@@ -63,6 +65,15 @@ void RegisterTrain(CLI::App& app, int* exit_code) {
     if (a->steps > 0) o.steps = a->steps;
     if (a->stop_at > 0) o.stop_at_step = a->stop_at;
     if (a->threads >= 0) o.threads = a->threads;
+    if (!a->precision.empty()) {
+      auto p = ParsePrecision(a->precision);
+      if (!p.ok()) {
+        std::cerr << "loconet train: --precision: " << p.status().ToString() << "\n";
+        *exit_code = 2;
+        return;
+      }
+      o.precision = *p;
+    }
     if (!a->data.empty()) o.data_dir = a->data;
     if (!a->checkpoint.empty()) o.checkpoint_path = a->checkpoint;
     if (!a->init_from.empty()) o.init_from = a->init_from;

@@ -9,7 +9,13 @@ core; mallopt keeping freed memory in the heap), plus the peer's own best option
 foreach, zero_grad(set_to_none=True)).
 
   peer_trainer.py [--models nano,micro,mini] [--batch 16] [--steps N] [--plan TORCH,BLAS]
+                  [--precision fp32|bf16]
+
+With --precision bf16 the forward pass runs under torch.autocast("cpu", torch.bfloat16) and the
+loss in fp32, as LocalTrainer does, and the default plan is the C++ bf16 plan (every core for
+torch, 1 OpenBLAS thread).
 """
+import contextlib
 import argparse
 import ctypes
 import math
@@ -100,7 +106,7 @@ class GPT(nn.Module):
         x = self.tok(idx) + self.pos(torch.arange(idx.size(1)))
         for b in self.blocks:
             x = b(x)
-        logits = torch.matmul(self.ln_f(x), self.tok.weight.t())
+        logits = torch.matmul(self.ln_f(x), self.tok.weight.t()).float()
         return F.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1))
 
 
@@ -110,7 +116,7 @@ def lr_at(step, total, peak=1e-3, min_ratio=0.1):
     return peak * (min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress)))
 
 
-def tokens_per_second(m, batch, steps):
+def tokens_per_second(m, batch, steps, bf16):
     torch.manual_seed(0)
     model = GPT(m)
     params = list(model.parameters())
@@ -126,7 +132,8 @@ def tokens_per_second(m, batch, steps):
         for g in opt.param_groups:
             g["lr"] = lr_at(i, total)
         opt.zero_grad(set_to_none=True)
-        loss = model.loss(block)
+        with (torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()):
+            loss = model.loss(block)
         if not math.isfinite(loss.item()):
             raise RuntimeError(f"loss is not finite at step {i}")
         loss.backward()
@@ -161,18 +168,22 @@ def main():
     ap.add_argument("--models", default="nano,micro,mini")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--steps", type=int, default=0, help="timed steps (default: 6 on mini, else 20)")
-    ap.add_argument("--plan", default=f"1,{os.cpu_count()}", help="TORCH,BLAS threads")
+    ap.add_argument("--plan", default=None, help="TORCH,BLAS threads")
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     args = ap.parse_args()
+    bf16 = args.precision == "bf16"
+    if args.plan is None:
+        args.plan = f"{os.cpu_count()},1" if bf16 else f"1,{os.cpu_count()}"
     torch_threads, blas_threads = (int(v) for v in args.plan.split(","))
     blas = set_plan(torch_threads, blas_threads)
 
-    print(f"## Python PyTorch peer (batch {args.batch}, AdamW, fp32)\n")
+    print(f"## Python PyTorch peer (batch {args.batch}, AdamW, {args.precision})\n")
     print(f"PyTorch {torch.__version__}; threads {torch.get_num_threads()} torch x "
           f"{blas if blas is not None else 'unknown (not OpenBLAS)'} OpenBLAS; {ALLOCATOR_TEXT}\n")
     print("| model | parameters | tokens/s | GFLOP/s |\n|---|---|---|---|")
     for name in args.models.split(","):
         steps = args.steps or (6 if name == "mini" else 20)
-        tps, n = tokens_per_second(read_model(name), args.batch, steps)
+        tps, n = tokens_per_second(read_model(name), args.batch, steps, bf16)
         print(f"| {name} | {n} | {tps:.0f} | {6 * n * tps / 1e9:.1f} |", flush=True)
 
 

@@ -3,7 +3,10 @@
 // peak, for several thread plans. Random tokens: the data pipeline is not what is measured.
 //
 //   trainer_bench [--models nano,micro,mini] [--batch 16] [--steps N] [--markdown]
-//                 [--default-plan-only] [--plan TORCH,BLAS]
+//                 [--default-plan-only] [--plan TORCH,BLAS] [--precision fp32|bf16]
+//
+// With --precision bf16 the forward pass runs under bf16 autocast (trainer/precision.h) and the
+// matmul peak column is the bf16 peak.
 #include <torch/torch.h>
 
 #include <chrono>
@@ -17,6 +20,7 @@
 #include "core/config.h"
 #include "trainer/gpt.h"
 #include "trainer/local_trainer.h"
+#include "trainer/precision.h"
 #include "trainer/threads.h"
 
 using namespace loconet;
@@ -40,9 +44,9 @@ static ModelConfig Named(const std::string& name) {
   return *m;
 }
 
-// Best of three runs of a square fp32 matrix product.
-static double MatmulPeak(int n) {
-  auto a = torch::randn({n, n}), b = torch::randn({n, n});
+// Best of three runs of a square matrix product in `dtype`.
+static double MatmulPeak(int n, torch::ScalarType dtype) {
+  auto a = torch::randn({n, n}).to(dtype), b = torch::randn({n, n}).to(dtype);
   torch::mm(a, b);
   double best = 0;
   for (int rep = 0; rep < 3; ++rep) {
@@ -54,12 +58,13 @@ static double MatmulPeak(int n) {
   return best;
 }
 
-static double TokensPerSecond(const ModelConfig& cfg, int batch, int steps) {
+static double TokensPerSecond(const ModelConfig& cfg, int batch, int steps, Precision precision) {
   torch::manual_seed(0);
   InnerOptions inner;
   inner.schedule.peak = 1e-3;
   inner.schedule.warmup_steps = 0;
   inner.schedule.total_steps = steps + 3;
+  inner.precision = precision;
   LocalTrainer trainer(GPT(cfg), inner);
   auto block = torch::randint(0, cfg.vocab_size, {batch, cfg.context + 1}, torch::kLong);
   for (int i = 0; i < 3; ++i) (void)trainer.Step(block);  // warm-up
@@ -81,6 +86,7 @@ int main(int argc, char** argv) {
   int batch = 16, steps = 0;
   bool plans = true;
   std::pair<int, int> forced{0, 0};
+  Precision precision = Precision::kFp32;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--models" && i + 1 < argc) {
@@ -101,15 +107,22 @@ int main(int argc, char** argv) {
       plans = false;
       std::string v = argv[++i];
       forced = {std::atoi(v.c_str()), std::atoi(v.substr(v.find(',') + 1).c_str())};
+    } else if (a == "--precision" && i + 1 < argc) {
+      auto p = ParsePrecision(argv[++i]);
+      if (!p.ok()) {
+        std::fprintf(stderr, "trainer_bench: %s\n", p.status().ToString().c_str());
+        return 2;
+      }
+      precision = *p;
     } else {
       std::fprintf(stderr, "usage: trainer_bench [--models a,b] [--batch N] [--steps N] "
-                           "[--default-plan-only] [--plan TORCH,BLAS]\n");
+                           "[--default-plan-only] [--plan TORCH,BLAS] [--precision P]\n");
       return 2;
     }
   }
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   std::vector<std::pair<int, int>> thread_plans;
-  ThreadPlan def = ConfigureCompute(0);  // also sets the allocator, for every plan below
+  ThreadPlan def = ConfigureCompute(0, precision);  // also sets the allocator, for every plan below
   thread_plans.push_back({def.torch_threads, def.blas_threads});
   if (forced.first > 0) thread_plans = {forced};
   if (plans) {
@@ -118,7 +131,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::printf("## Trainer throughput (batch %d, AdamW, fp32)\n\n", batch);
+  std::printf("## Trainer throughput (batch %d, AdamW, %s)\n\n", batch, PrecisionName(precision));
   std::printf("%d cores; LibTorch %s\n\n", cores, TORCH_VERSION);
   std::printf("| threads (torch x blas) | matmul peak GFLOP/s |");
   for (const auto& m : models) std::printf(" %s tok/s | %s GFLOP/s |", m.c_str(), m.c_str());
@@ -128,12 +141,12 @@ int main(int argc, char** argv) {
   for (size_t pi = 0; pi < thread_plans.size(); ++pi) {
     auto [tt, bt] = thread_plans[pi];
     SetPlan(tt, bt);
-    std::printf("| %d x %d%s | %.0f |", tt, bt, pi == 0 ? " (default)" : "", MatmulPeak(1024));
+    std::printf("| %d x %d%s | %.0f |", tt, bt, pi == 0 ? " (default)" : "", MatmulPeak(1024, precision == Precision::kBf16 ? torch::kBFloat16 : torch::kFloat));
     std::fflush(stdout);
     for (const auto& m : models) {
       ModelConfig cfg = Named(m);
       int n = steps > 0 ? steps : (m == "mini" ? 6 : 20);
-      double tps = TokensPerSecond(cfg, batch, n);
+      double tps = TokensPerSecond(cfg, batch, n, precision);
       std::printf(" %.0f | %.1f |", tps, 6.0 * cfg.ParameterCount() * tps / 1e9);
       std::fflush(stdout);
     }

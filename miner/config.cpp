@@ -47,6 +47,7 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
   m.beta1 = c.Real("train.beta1", 0.9, 0.0, 0.99999);
   m.beta2 = c.Real("train.beta2", 0.95, 0.0, 0.99999);
   m.grad_clip = c.Real("train.grad_clip", 1.0, 1e-6, 1e6);
+  const std::string precision = c.Str("train.precision", std::string("fp32"));
   LOCONET_ASSIGN_OR_RETURN(m.validators, sync::ReadNodeAddresses(c, "validators"));
   LOCONET_RETURN_IF_ERROR(c.Finish());
   LOCONET_RETURN_IF_ERROR(metrics::CheckConfiguredAddress(m.metrics, m.metrics_public,
@@ -68,6 +69,9 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
     m.validator_router = m.validators.front().router;
     m.validator_pub = m.validators.front().pub;
   }
+  Result<Precision> parsed = ParsePrecision(precision);
+  if (!parsed.ok()) return parsed.status().WithContext(path + ": key 'train.precision'");
+  m.precision = *parsed;
   if (!m.adversary.empty() && !IsAdversary(m.adversary)) {
     return Error(Code::kConfigError,
                  path + ": key 'miner.adversary': unknown attack '" + m.adversary + "'");

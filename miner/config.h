@@ -9,6 +9,7 @@
 #include "core/status.h"
 #include "sync/node_address.h"
 #include "trainer/model_config.h"
+#include "trainer/precision.h"
 #include "trainer/schedule.h"
 
 namespace loconet {
@@ -33,6 +34,7 @@ struct MinerConfig {
   int threads = 1;
   LrSchedule schedule{3e-3, 0.1, 20, 100000};  // over this miner's inner steps
   double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.95, grad_clip = 1.0;
+  Precision precision = Precision::kFp32;  // of the inner steps' forward pass
   int request_timeout_ms = 5000;
   // Overlap: after sending its update, keep training on the round's pages until the next round
   // opens, at most overlap_steps more (0: the round's local steps), and carry that progress

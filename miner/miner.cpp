@@ -56,7 +56,7 @@ class Miner : public MinerLink {
       return Error(Code::kInvalidArgument, "a test adversary runs as one process, not with --dp");
     }
     LOCONET_RETURN_IF_ERROR(JoinNetwork());
-    ConfigureCompute(cfg_.threads);
+    ConfigureCompute(cfg_.threads, cfg_.precision);
     LOCONET_ASSIGN_OR_RETURN(ShardReader shard, ShardReader::Open(cfg_.data_dir + "/train.shard"));
     train_.emplace(std::move(shard));
     if (cfg_.model.vocab_size == 0) cfg_.model.vocab_size = train_->vocab_size();

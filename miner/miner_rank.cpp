@@ -17,12 +17,13 @@ InnerOptions MinerInnerOptions(const MinerConfig& c) {
   inner.beta1 = c.beta1;
   inner.beta2 = c.beta2;
   inner.grad_clip = c.grad_clip;
+  inner.precision = c.precision;
   return inner;
 }
 
 Status RunMinerRank(const MinerConfig& config, parallel::Group& group,
                     const std::atomic<bool>& stop) {
-  ConfigureCompute(config.threads);
+  ConfigureCompute(config.threads, config.precision);
   LOCONET_ASSIGN_OR_RETURN(datasets::ShardReader train,
                            datasets::ShardReader::Open(config.data_dir + "/train.shard"));
   ModelConfig model = config.model;

@@ -9,6 +9,16 @@ build=${1:-build}
 what=${2:-trainer}
 out="$build/bench-results.md"
 [ "$what" = compression ] && out="$build/bench-compression.md"
+# The C++ default plan's tokens/s (a trainer_bench table) beside the peer's (a peer_trainer table).
+ratios() {
+  echo "| model | C++ tokens/s | Python tokens/s | ratio |"
+  echo "|---|---|---|---|"
+  awk -F' *[|] *' '
+    FNR == NR && /^[|] threads/ { for (i = 1; i <= NF; i++) if ($i ~ / tok\/s$/) col[i] = $i }
+    FNR == NR && /[(]default[)]/ { for (i in col) cpp[substr(col[i], 1, length(col[i]) - 6)] = $i }
+    FNR != NR && $3 ~ /^[0-9]+$/ { printf "| %s | %s | %s | %.2fx |\n", $2, cpp[$2], $4, cpp[$2] / $4 }
+  ' "$1" "$2"
+}
 {
   echo "# Benchmark results"
   echo
@@ -40,17 +50,27 @@ out="$build/bench-results.md"
     if [ -n "$py" ]; then
       "$py" bench/peer_trainer.py | tee "$build/peer-trainer.md"
       echo
-      echo "| model | C++ tokens/s | Python tokens/s | ratio |"
-      echo "|---|---|---|---|"
-      awk -F' *[|] *' '
-        FNR == NR && /^[|] threads/ { for (i = 1; i <= NF; i++) if ($i ~ / tok\/s$/) col[i] = $i }
-        FNR == NR && /[(]default[)]/ { for (i in col) cpp[substr(col[i], 1, length(col[i]) - 6)] = $i }
-        FNR != NR && $3 ~ /^[0-9]+$/ { printf "| %s | %s | %s | %.2fx |\n", $2, cpp[$2], $4, cpp[$2] / $4 }
-      ' "$build/trainer-bench.md" "$build/peer-trainer.md"
+      ratios "$build/trainer-bench.md" "$build/peer-trainer.md"
+      echo
     else
       echo "Python peer skipped: python3-torch is not installed (apt-get install python3-torch to add it); the benchmark installs nothing itself."
     fi
-    echo
+    # bf16 autocast on CPUs with AVX512-BF16 (trainer/precision.h), for both sides on their bf16
+    # plan (every core for torch's threads, where oneDNN runs the bf16 products).
+    if "$build/bench/trainer_bench" --models micro,mini --precision bf16 --default-plan-only \
+        > "$build/trainer-bench-bf16.md" 2>&1; then
+      cat "$build/trainer-bench-bf16.md"
+      echo
+      if [ -n "$py" ]; then
+        "$py" bench/peer_trainer.py --models micro,mini --precision bf16 | tee "$build/peer-trainer-bf16.md"
+        echo
+        ratios "$build/trainer-bench-bf16.md" "$build/peer-trainer-bf16.md"
+        echo
+      fi
+    else
+      echo "bf16 skipped: $(tail -1 "$build/trainer-bench-bf16.md")"
+      echo
+    fi
     "$build/bench/transport_bench"
   fi
 } | tee "$out"

@@ -88,7 +88,9 @@ torch::Tensor GPTImpl::Loss(const torch::Tensor& block) {
   const int64_t T = block.size(1) - 1;
   auto idx = block.narrow(1, 0, T);      // (B, T)
   auto target = block.narrow(1, 1, T);   // (B, T)
-  auto logits = forward(idx);            // (B, T, V)
+  // Under bf16 autocast the logits come out in bfloat16; the softmax and the loss are taken in
+  // fp32 (to() returns the same tensor when they already are).
+  auto logits = forward(idx).to(torch::kFloat);  // (B, T, V)
   return F::cross_entropy(logits.reshape({-1, logits.size(-1)}), target.reshape({-1}));
 }
 

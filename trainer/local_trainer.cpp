@@ -33,7 +33,7 @@ Result<double> LocalTrainer::Step(const torch::Tensor& block, parallel::Group* g
     static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
   }
   optimizer_->zero_grad();
-  auto loss = model_->Loss(block);
+  auto loss = TrainingLoss(block);
   double value = 0;
   if (group == nullptr) {
     value = loss.item<double>();
@@ -75,6 +75,11 @@ Result<double> LocalTrainer::Step(const torch::Tensor& block, parallel::Group* g
   optimizer_->step();
   ++step_;
   return value;
+}
+
+torch::Tensor LocalTrainer::TrainingLoss(const torch::Tensor& block) {
+  AutocastScope autocast(options_.precision);
+  return model_->Loss(block);
 }
 
 torch::Tensor RankBlock(const std::vector<int64_t>& rows, int64_t batch, int64_t width,

@@ -9,6 +9,7 @@
 
 #include "core/status.h"
 #include "trainer/gpt.h"
+#include "trainer/precision.h"
 #include "trainer/schedule.h"
 
 namespace loconet {
@@ -23,6 +24,7 @@ struct InnerOptions {
   double beta1 = 0.9;
   double beta2 = 0.95;
   double grad_clip = 1.0;
+  Precision precision = Precision::kFp32;  // of the forward pass; see trainer/precision.h
 };
 
 class LocalTrainer {
@@ -37,7 +39,10 @@ class LocalTrainer {
   // non-finite loss on any rank stops every rank at the same step.
   Result<double> Step(const torch::Tensor& block, parallel::Group* group = nullptr);
 
-  // Mean loss over the blocks, without gradients.
+  // The loss of `block` for a training step: under the configured precision's autocast.
+  torch::Tensor TrainingLoss(const torch::Tensor& block);
+
+  // Mean loss over the blocks, without gradients (always fp32).
   double Evaluate(const std::vector<torch::Tensor>& blocks);
 
   GPT& model() { return model_; }

@@ -30,7 +30,7 @@ void ApplyThreadPlan(const ThreadPlan& plan) {
   SetBlasThreads(plan.blas_threads);
 }
 
-ThreadPlan ConfigureCompute(int threads) {
+ThreadPlan ConfigureCompute(int threads, Precision precision) {
   static const bool allocator_set = [] {
     mallopt(M_MMAP_MAX, 0);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
@@ -42,8 +42,8 @@ ThreadPlan ConfigureCompute(int threads) {
   if (cores <= 0) cores = 1;
   if (threads <= 0) threads = cores;
   ThreadPlan plan;
-  plan.torch_threads = 1;
-  plan.blas_threads = threads;
+  plan.torch_threads = precision == Precision::kBf16 ? threads : 1;
+  plan.blas_threads = precision == Precision::kBf16 ? 1 : threads;
   at::set_num_threads(plan.torch_threads);
   SetBlasThreads(plan.blas_threads);
   return plan;

@@ -9,6 +9,8 @@
 // plan keeps freed memory in the heap instead (mallopt), which is process-wide.
 #pragma once
 
+#include "trainer/precision.h"
+
 namespace loconet {
 
 struct ThreadPlan {
@@ -17,7 +19,9 @@ struct ThreadPlan {
 };
 
 // threads <= 0 means every core. Applies the plan process-wide and returns it.
-ThreadPlan ConfigureCompute(int threads);
+// With bf16 (trainer/precision.h) the matrix products run in oneDNN on torch's threads, so the
+// plan is the other way round: `threads` torch threads x 1 OpenBLAS thread.
+ThreadPlan ConfigureCompute(int threads, Precision precision = Precision::kFp32);
 
 // The plan in force (torch's intra-op threads of the calling thread, OpenBLAS's threads).
 ThreadPlan CurrentThreadPlan();

@@ -53,6 +53,7 @@ Result<TrainOptions> LoadTrainOptions(const std::string& path) {
   o.grad_clip = c.Real("train.grad_clip", o.grad_clip, 1e-6, 1e6);
   o.seed = static_cast<uint64_t>(c.Int("train.seed", 1, 0, INT64_MAX));
   o.threads = static_cast<int>(c.Int("train.threads", 0, 0, 1024));
+  const std::string precision = c.Str("train.precision", std::string("fp32"));
   o.eval_every = c.Int("eval.every", o.eval_every, 1, int64_t{1} << 40);
   o.eval_batches = c.Int("eval.batches", o.eval_batches, 1, 100000);
   o.workers = static_cast<int>(c.Int("diloco.workers", 1, 1, 1024));
@@ -71,6 +72,9 @@ Result<TrainOptions> LoadTrainOptions(const std::string& path) {
   o.init_from = c.Str("train.init_from", std::string());
   LOCONET_RETURN_IF_ERROR(c.Finish());
   LOCONET_RETURN_IF_ERROR(o.codec.Validate().WithContext(path + ": diloco.codec"));
+  Result<Precision> parsed = ParsePrecision(precision);
+  if (!parsed.ok()) return parsed.status().WithContext(path + ": train.precision");
+  o.precision = *parsed;
 
   std::filesystem::path model_path(model_file);
   if (model_path.is_relative()) model_path = std::filesystem::path(path).parent_path() / model_path;
@@ -240,6 +244,7 @@ InnerOptions MakeInner(const TrainOptions& o) {
   in.beta1 = o.beta1;
   in.beta2 = o.beta2;
   in.grad_clip = o.grad_clip;
+  in.precision = o.precision;
   return in;
 }
 
@@ -257,7 +262,7 @@ Result<double> DataParallelStep(LocalTrainer& trainer, const InnerOptions& in,
   const double scale = 1.0 / static_cast<double>(blocks.size());
   double sum = 0;
   for (const auto& block : blocks) {  // block: (B, T+1), one worker's batch
-    auto loss = trainer.model()->Loss(block);
+    auto loss = trainer.TrainingLoss(block);
     const double value = loss.item<double>();
     if (!std::isfinite(value)) {
       trainer.optimizer().zero_grad();
@@ -581,8 +586,9 @@ Result<TrainSummary> RunTraining(const TrainOptions& options) {
   if (threads <= 0 && options.dp_world > 1) {
     threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / options.dp_world);
   }
-  ThreadPlan plan = ConfigureCompute(threads);
-  spdlog::debug("threads: torch {} blas {}", plan.torch_threads, plan.blas_threads);
+  ThreadPlan plan = ConfigureCompute(threads, options.precision);
+  spdlog::info("compute: {} x {} threads (torch x OpenBLAS), {} forward pass", plan.torch_threads,
+               plan.blas_threads, PrecisionName(options.precision));
   ModelConfig cfg = options.model;
   for (const std::string& file : {options.checkpoint_path, options.metrics_path}) {
     const std::string dir = std::filesystem::path(file).parent_path().string();
@@ -614,7 +620,7 @@ Result<TrainSummary> RunTraining(const TrainOptions& options) {
     LOCONET_RETURN_IF_ERROR(parallel::ParseStoreAddress(options.dp_store, &g));
     LOCONET_ASSIGN_OR_RETURN(group, parallel::Group::Join(g));
     spdlog::info("data parallel: rank {} of {} (c10d Gloo, store {}), {} compute threads",
-                 g.rank, g.world, options.dp_store, plan.blas_threads);
+                 g.rank, g.world, options.dp_store, std::max(plan.torch_threads, plan.blas_threads));
   }
   return RunSingle(options, cfg, data, eval, group.get());
 }

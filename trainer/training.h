@@ -11,6 +11,7 @@
 #include "core/status.h"
 #include "sync/codec.h"
 #include "trainer/model_config.h"
+#include "trainer/precision.h"
 #include "trainer/schedule.h"
 
 namespace loconet {
@@ -24,6 +25,7 @@ struct TrainOptions {
   double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.95, grad_clip = 1.0;
   uint64_t seed = 1;
   int threads = 0;                       // 0: every core
+  Precision precision = Precision::kFp32;  // of the inner steps' forward pass (trainer/precision.h)
   int64_t eval_every = 100;              // steps between held-out evaluations
   int64_t eval_batches = 8;
   // DiLoCo simulation: used when workers > 1 or local_steps > 0 (and not sync_dp).
