@@ -5,12 +5,15 @@
 # a quarter to all of the work (rewards should follow it). About 31 minutes
 # on 2 cores; the tables go to BUILD_DIR/bench-incentives.md (copy them into docs/incentives.md).
 # Usage: scripts/bench-incentives.sh BUILD_DIR [ROUNDS] [ATTACK_ROUNDS]
+# DEVNET_ARGS (environment) is added to every devnet, e.g. "--outer-lr 1 --outer-momentum 0";
+# BENCH_NAME names the runs' folder and the output file (default bench-incentives).
 set -euo pipefail
 build=${1:-build}
 rounds=${2:-20}
 attack_rounds=${3:-15}  # nine miners on two cores: about a minute a round
 bin="$build/apps/loconet"
-out="$build/bench-incentives.md"
+bench=${BENCH_NAME:-bench-incentives}
+out="$build/$bench.md"
 "$bin" data prepare --out data/corpus --cache data/cache > /dev/null
 run() {  # name, rounds, extra devnet arguments...
   local name=$1 n=$2
@@ -19,8 +22,8 @@ run() {  # name, rounds, extra devnet arguments...
   echo
   echo '```'
   "$bin" devnet --rounds "$n" --local-steps 30 --batch 8 --model configs/models/micro.toml \
-    --data data/corpus --dir "runs/bench-incentives/$name" \
-    --report "runs/bench-incentives/$name.json" "$@" | sed -n '/^rewards by group/,$p'
+    --data data/corpus --dir "runs/$bench/$name" \
+    --report "runs/$bench/$name.json" ${DEVNET_ARGS:-} "$@" | sed -n '/^rewards by group/,$p'
   echo '```'
   echo
 }
@@ -29,6 +32,7 @@ run() {  # name, rounds, extra devnet arguments...
   echo
   echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
+  [ -n "${DEVNET_ARGS:-}" ] && echo "- devnet arguments: $DEVNET_ARGS"
   echo "- micro model, rounds of 30 local steps, batch 8, int8 codec, epochs of 5 rounds:"
   echo "  $rounds rounds for the equals, $attack_rounds for the attacks"
   echo

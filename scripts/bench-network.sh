@@ -17,6 +17,8 @@
 # 10 warm-up steps, cosine to 10% over the run. Prints one table, also written to
 # BUILD_DIR/bench-network.md. About 12 minutes on 2 cores with the default 10 rounds.
 # Usage: scripts/bench-network.sh BUILD_DIR [ROUNDS] [H]
+# OUTER=LR:MOMENTUM (environment) sets the outer step of the simulation and the devnet's
+# validator (default: their defaults); the output then goes to BUILD_DIR/bench-network-LR-MOMENTUM.md.
 set -euo pipefail
 build=${1:-build}
 rounds=${2:-10}
@@ -25,6 +27,11 @@ workers=4
 batch=8
 bin="$build/apps/loconet"
 out="$build/bench-network.md"
+outer=()
+if [ -n "${OUTER:-}" ]; then
+  outer=(--outer-lr "${OUTER%%:*}" --outer-momentum "${OUTER##*:}")
+  out="$build/bench-network-${OUTER%%:*}-${OUTER##*:}.md"
+fi
 dir=runs/bench-network
 rm -rf "$dir"
 mkdir -p "$dir"
@@ -80,11 +87,11 @@ results+=("$(train single $((workers * rounds * h)))")
 echo "bench-network: synchronous data parallel" >&2
 results+=("$(BATCH=$((workers * batch / 2)) train sync_dp $((rounds * h)) --dp 2)")
 echo "bench-network: DiLoCo simulation" >&2
-results+=("$(train diloco_sim $((rounds * h)) --workers $workers --local-steps "$h" --codec int8)")
+results+=("$(train diloco_sim $((rounds * h)) --workers $workers --local-steps "$h" --codec int8 "${outer[@]}")")
 echo "bench-network: devnet" >&2
 t0=$(now)
 # Without overlap: miners trained ahead while waiting would train more tokens than the others.
-"$bin" devnet --rounds "$rounds" --miners $workers --local-steps "$h" --batch $batch --no-overlap \
+"$bin" devnet --rounds "$rounds" --miners $workers --local-steps "$h" --batch $batch --no-overlap "${outer[@]}" \
   --model configs/models/micro.toml --data data/corpus --dir "$dir/devnet" > "$dir/devnet.log" 2>&1
 t1=$(now)
 devnet_loss=$(grep -o '"heldout_loss":[0-9.e+-]*' "$dir/devnet/validator/status.jsonl" | tail -1 |
@@ -100,6 +107,7 @@ single_loss=$(echo "${results[0]}" | awk '{print $2}')
   echo
   echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
+  [ -n "${OUTER:-}" ] && echo "- outer step of the simulation and the devnet: ${outer[*]}"
   echo "- micro model, $tokens training tokens each ($workers x $rounds rounds x H $h x batch $batch x context $context)"
   echo
   echo "| run | held-out loss | vs sync DP | vs single node | bytes sent per worker | wall time |"
