@@ -9,6 +9,7 @@
 #include "trainer/precision.h"
 #include "trainer/training.h"
 #include "tests/temp_dir.h"
+#include "tests/trainer/fixture.h"
 
 #include <fstream>
 
@@ -16,16 +17,7 @@ using namespace loconet;
 
 namespace {
 
-ModelConfig Nano() {
-  ModelConfig c;
-  c.name = "nano";
-  c.vocab_size = 64;
-  c.context = 32;
-  c.d_model = 64;
-  c.layers = 2;
-  c.heads = 2;
-  return c;
-}
+ModelConfig Nano() { return loconet::testing::TinyModel("nano", 64, 32, 64, 2, 2); }
 
 // A block that repeats a short pattern: learnable in a few dozen steps.
 torch::Tensor PatternBlock(int64_t batch, int64_t width) {
