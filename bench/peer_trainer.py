@@ -15,8 +15,8 @@ With --precision bf16 the forward pass runs under torch.autocast("cpu", torch.bf
 loss in fp32, as LocalTrainer does, and the default plan is the C++ bf16 plan (every core for
 torch, 1 OpenBLAS thread).
 """
-import contextlib
 import argparse
+import contextlib
 import ctypes
 import math
 import os

@@ -131,6 +131,9 @@ int main(int argc, char** argv) {
     }
   }
 
+  // The peak column is measured in the precision the steps' products run in.
+  const torch::ScalarType matmul_dtype =
+      precision == Precision::kBf16 ? torch::kBFloat16 : torch::kFloat;
   std::printf("## Trainer throughput (batch %d, AdamW, %s)\n\n", batch, PrecisionName(precision));
   std::printf("%d cores; LibTorch %s\n\n", cores, TORCH_VERSION);
   std::printf("| threads (torch x blas) | matmul peak GFLOP/s |");
@@ -141,7 +144,8 @@ int main(int argc, char** argv) {
   for (size_t pi = 0; pi < thread_plans.size(); ++pi) {
     auto [tt, bt] = thread_plans[pi];
     SetPlan(tt, bt);
-    std::printf("| %d x %d%s | %.0f |", tt, bt, pi == 0 ? " (default)" : "", MatmulPeak(1024, precision == Precision::kBf16 ? torch::kBFloat16 : torch::kFloat));
+    std::printf("| %d x %d%s | %.0f |", tt, bt, pi == 0 ? " (default)" : "",
+                MatmulPeak(1024, matmul_dtype));
     std::fflush(stdout);
     for (const auto& m : models) {
       ModelConfig cfg = Named(m);
