@@ -133,6 +133,9 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
   d->add_option("--outer-lr", o->outer_lr, "Validators' outer learning rate (default: theirs)");
   d->add_option("--outer-momentum", o->outer_momentum,
                 "Validators' outer Nesterov momentum (default: theirs)");
+  d->add_option("--score-measure", o->score_measure,
+                "What the validators' improvement measures (score.measure; default: theirs)")
+      ->check(CLI::IsMember({"alone", "leave_one_out"}));
   d->add_option("--adversaries", o->adversaries,
                 "Extra miners, one per attack (comma-separated): zero, noise, sign_flip, scale100, "
                 "scale1e6, nan, copy, copy_noise, replay, unassigned, stale_base, future_round, "

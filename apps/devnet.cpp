@@ -119,6 +119,7 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
       if (o.outer_lr >= 0) vc << "outer_lr = " << o.outer_lr << "\n";
       if (o.outer_momentum >= 0) vc << "outer_momentum = " << o.outer_momentum << "\n";
     }
+    if (!o.score_measure.empty()) vc << "\n[score]\nmeasure = " << Quote(o.score_measure) << "\n";
     for (size_t j = 0; j < vplans.size() && nv > 1; ++j) {
       if (j == i) continue;
       vc << "\n[peers.validator-" << j << "]\nkey = " << Quote(vplans[j].id.public_key().Hex())

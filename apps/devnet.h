@@ -46,6 +46,7 @@ struct DevnetOptions {
   double lr = 3e-3;
   // The validators' outer step ([aggregate] outer_lr, outer_momentum); negative: their default.
   double outer_lr = -1, outer_momentum = -1;
+  std::string score_measure;  // the validators' [score] measure; empty: their default
   int64_t warmup_steps = 10;
   // Extra miners that each run one attack (miner/adversary.h kAdversaries); "copy" attacks copy
   // miner-0; "sybil" is two miners, adv-sybil-0 training one run for both keys and adv-sybil-1

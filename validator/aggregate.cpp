@@ -97,10 +97,14 @@ Aggregator::Aggregator(const Update& like) {
   }
 }
 
-void Aggregator::Add(const Update& update, double clip_norm) {
+double Aggregator::Scale(const Update& update, double clip_norm) const {
   TORCH_CHECK(update.size() == sum_.size(), "Aggregator: update has the wrong tensor count");
   const double norm = UpdateNorm(update);
-  const double scale = clip_norm > 0 && norm > clip_norm ? clip_norm / norm : 1.0;
+  return clip_norm > 0 && norm > clip_norm ? clip_norm / norm : 1.0;
+}
+
+void Aggregator::Add(const Update& update, double clip_norm) {
+  const double scale = Scale(update, clip_norm);
   for (size_t t = 0; t < update.size(); ++t) {
     const float* p = Data(update[t]);
     std::vector<double>& s = sum_[t];
@@ -118,6 +122,25 @@ Update Aggregator::Mean() const {
     torch::Tensor m = torch::empty(shapes_[t], torch::kFloat);
     float* p = m.data_ptr<float>();
     for (size_t i = 0; i < sum_[t].size(); ++i) p[i] = static_cast<float>(sum_[t][i] / n);
+    out.push_back(m);
+  }
+  return out;
+}
+
+Update Aggregator::MeanWithout(const Update& update, double clip_norm) const {
+  TORCH_CHECK(count_ > 0, "Aggregator: nothing was added");
+  const double scale = Scale(update, clip_norm);
+  const double n = static_cast<double>(count_ - 1);
+  Update out;
+  for (size_t t = 0; t < sum_.size(); ++t) {
+    const float* u = Data(update[t]);
+    TORCH_CHECK(static_cast<size_t>(update[t].numel()) == sum_[t].size(),
+                "Aggregator: shape differs");
+    torch::Tensor m = torch::zeros(shapes_[t], torch::kFloat);
+    float* p = m.data_ptr<float>();
+    for (size_t i = 0; n > 0 && i < sum_[t].size(); ++i) {
+      p[i] = static_cast<float>((sum_[t][i] - scale * static_cast<double>(u[i])) / n);
+    }
     out.push_back(m);
   }
   return out;

@@ -45,8 +45,12 @@ class Aggregator {
   size_t count() const { return count_; }
   // The mean of what was added (fp32, canonical order). count() must be > 0.
   Update Mean() const;
+  // The mean of what was added except `update`, which must have been added with the same
+  // `clip_norm`: (sum - clipped update) / (count - 1); zeros when it was the only one.
+  Update MeanWithout(const Update& update, double clip_norm) const;
 
  private:
+  double Scale(const Update& update, double clip_norm) const;
   std::vector<std::vector<double>> sum_;
   std::vector<std::vector<int64_t>> shapes_;
   size_t count_ = 0;

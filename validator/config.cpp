@@ -56,6 +56,7 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
       c.Real("round.topk_fraction", v.codec.name == "topk" ? 0.015 : 0.0, 0.0, 1.0);
   v.codec.ef_beta = c.Real("round.ef_beta", 0.95, 0.0, 1.0);
   v.eval_lr = c.Real("score.eval_lr", 1.0, 0.0, 100.0);
+  v.measure = c.Str("score.measure", std::string("alone"), {"alone", "leave_one_out"});
   v.eval_batches = static_cast<uint32_t>(c.Int("score.eval_batches", 32, 2, 10000));
   v.eval_pages = static_cast<uint32_t>(c.Int("score.eval_pages", 64, 1, 1 << 20));
   v.ema_alpha = c.Real("score.ema_alpha", 0.3, 0.0, 1.0);

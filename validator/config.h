@@ -59,6 +59,9 @@ struct ValidatorConfig {
   sync::CodecSpec codec;
   // Evaluation and aggregation.
   double eval_lr = 1.0;  // theta' = theta - eval_lr * decoded update
+  // What the improvement measures: "alone" (the update applied alone to the model) or
+  // "leave_one_out" (what the update adds to the mean of the round's kept updates).
+  std::string measure = "alone";
   uint32_t eval_batches = 32;
   uint32_t eval_pages = 64;  // unassigned training pages the evaluation batches come from
   double outer_lr = 0.7, outer_momentum = 0.9;

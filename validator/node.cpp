@@ -444,14 +444,19 @@ struct ValidatorNode::Impl {
         LateReject(*a, Code::kContaminated);
         contaminated[a->miner] = m;
       } else {
-        if (cfg.inflate_miner != PublicKey{} && a->miner == cfg.inflate_miner) {
-          // The dishonest validator of the consensus tests: it claims this miner's update is as
-          // good as the score cap allows and passed the data check.
-          m.improvement = std::max(m.improvement, cfg.score_cap);
-          m.verdict = 1;
-          m.own_gain = std::max(m.own_gain, m.random_gain + cfg.work_cap);
-        }
         outcome.measured.push_back(m);
+      }
+    }
+    if (cfg.measure == "leave_one_out") {
+      LOCONET_RETURN_IF_ERROR(MeasureLeaveOneOut(kept, ev.blocks, &outcome.measured));
+    }
+    for (Measured& m : outcome.measured) {
+      if (cfg.inflate_miner != PublicKey{} && m.miner == cfg.inflate_miner) {
+        // The dishonest validator of the consensus tests: it claims this miner's update is as
+        // good as the score cap allows and passed the data check.
+        m.improvement = std::max(m.improvement, cfg.score_cap);
+        m.verdict = 1;
+        m.own_gain = std::max(m.own_gain, m.random_gain + cfg.work_cap);
       }
     }
     outcome.rejected = round.rejected;
@@ -489,6 +494,36 @@ struct ValidatorNode::Impl {
     ReportStatus(scores, update_body, all_measured, base_loss, t0, records.agreement);
     ++round.round;
     node_metrics.SetRound(round.round);
+    return Status::Ok();
+  }
+
+  // score.measure = "leave_one_out": each measured update's improvement becomes what it adds to
+  // the mean of all of them (validator/score_workers.h, MeasureContributions), each clipped to
+  // their median norm as the aggregate clips; the improvement alone is kept for the status line.
+  Status MeasureLeaveOneOut(const std::vector<const AcceptedUpdate*>& kept,
+                            const std::vector<torch::Tensor>& blocks,
+                            std::vector<Measured>* measured) {
+    std::map<PublicKey, const AcceptedUpdate*> by_key;
+    for (const AcceptedUpdate* a : kept) by_key[a->miner] = a;
+    std::map<PublicKey, Measured*> in_mean;  // sorted by miner key, the aggregate's order
+    for (Measured& m : *measured) in_mean[m.miner] = &m;
+    std::vector<PendingUpdate> pending;
+    std::vector<double> norms;
+    for (const auto& [k, m] : in_mean) {
+      const AcceptedUpdate* a = by_key.at(k);
+      norms.push_back(a->norm);
+      pending.push_back(PendingUpdate{k, a->order, [this, a](GPT& g) -> Result<Update> {
+                                        return DecodeDeltas(*g, a->tensors, *codec);
+                                      }});
+    }
+    LOCONET_ASSIGN_OR_RETURN(std::vector<double> added,
+                             MeasureContributions(model, pending, blocks, cfg.eval_lr,
+                                                  MedianNorm(norms), cfg.threads));
+    size_t i = 0;
+    for (auto& [k, m] : in_mean) {
+      m->alone = m->improvement;
+      m->improvement = added[i++];
+    }
     return Status::Ok();
   }
 
@@ -810,6 +845,7 @@ struct ValidatorNode::Impl {
                           {"data", e.data_ppb / 1e9},
                           {"norm", norms.count(e.miner) ? norms[e.miner] : 0.0}};
       if (by_miner.count(e.miner)) {
+        if (cfg.measure == "leave_one_out") m["alone"] = by_miner[e.miner]->alone;
         m["data_own_gain"] = by_miner[e.miner]->own_gain;
         m["data_random_gain"] = by_miner[e.miner]->random_gain;
         m["work"] = by_miner[e.miner]->own_gain - by_miner[e.miner]->random_gain;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -60,6 +62,31 @@ Result<Measured> MeasureOne(GPT& model, const PendingUpdate& p, const RoundEvalu
   return m;
 }
 
+// Runs fn(worker's model, i) for i in [0, count) on `workers` threads (<= 0: every core), each
+// with its own copy of `model` (the caller's thread uses `model` itself) and single-threaded
+// kernels. Stops handing out work once fn returns false.
+void OnWorkers(GPT& model, size_t count, int workers,
+               const std::function<bool(GPT&, size_t)>& fn) {
+  if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  workers = static_cast<int>(
+      std::min<size_t>(static_cast<size_t>(workers), std::max<size_t>(1, count)));
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  auto work = [&](GPT& own) {
+    at::set_num_threads(1);  // OpenMP's thread count is per thread: this one's too
+    torch::NoGradGuard no_grad;
+    for (size_t i = next++; i < count && !failed.load(); i = next++) {
+      if (!fn(own, i)) failed = true;
+    }
+  };
+  std::vector<GPT> copies;
+  for (int w = 1; w < workers; ++w) copies.push_back(CopyOf(model));
+  std::vector<std::thread> threads;
+  for (GPT& c : copies) threads.emplace_back([&work, &c] { work(c); });
+  work(model);
+  for (std::thread& t : threads) t.join();
+}
+
 }  // namespace
 
 RoundEvaluation EvaluationSettings(const ValidatorConfig& cfg, const datasets::ShardReader& train,
@@ -84,9 +111,6 @@ RoundEvaluation EvaluationSettings(const ValidatorConfig& cfg, const datasets::S
 
 Result<RoundMeasurements> MeasureUpdates(GPT& model, const std::vector<PendingUpdate>& pending,
                                          const RoundEvaluation& ev, int workers) {
-  if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  workers = static_cast<int>(std::min<size_t>(static_cast<size_t>(workers),
-                                              std::max<size_t>(1, pending.size())));
   SingleThreadedBlas single;
   RoundMeasurements out;
   out.base_losses = BlockLosses(model, ev.blocks);
@@ -95,30 +119,50 @@ Result<RoundMeasurements> MeasureUpdates(GPT& model, const std::vector<PendingUp
   if (!ev.heldout_blocks.empty()) heldout_base = BlockLosses(model, ev.heldout_blocks);
   std::vector<std::optional<Result<Measured>>> results(pending.size());
   out.seconds.assign(pending.size(), 0.0);
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  auto work = [&](GPT& own) {
-    at::set_num_threads(1);  // OpenMP's thread count is per thread: this one's too
-    torch::NoGradGuard no_grad;
-    for (size_t i = next++; i < pending.size() && !failed.load(); i = next++) {
-      const auto t0 = std::chrono::steady_clock::now();
-      results[i] = MeasureOne(own, pending[i], ev, out.base_losses, heldout_base);
-      out.seconds[i] =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (!results[i]->ok()) failed = true;
-    }
-  };
-  std::vector<GPT> copies;
-  for (int w = 1; w < workers; ++w) copies.push_back(CopyOf(model));
-  std::vector<std::thread> threads;
-  for (GPT& c : copies) threads.emplace_back([&work, &c] { work(c); });
-  work(model);
-  for (std::thread& t : threads) t.join();
+  OnWorkers(model, pending.size(), workers, [&](GPT& own, size_t i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    results[i] = MeasureOne(own, pending[i], ev, out.base_losses, heldout_base);
+    out.seconds[i] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return results[i]->ok();
+  });
   for (auto& r : results) {
     if (!r) continue;  // not reached after a failure
     if (!r->ok()) return r->status();
     out.measured.push_back(**r);
   }
+  return out;
+}
+
+Result<std::vector<double>> MeasureContributions(GPT& model,
+                                                 const std::vector<PendingUpdate>& pending,
+                                                 const std::vector<torch::Tensor>& blocks,
+                                                 double eval_lr, double clip_norm, int workers) {
+  if (pending.empty()) return std::vector<double>{};
+  SingleThreadedBlas single;
+  at::set_num_threads(1);
+  std::vector<Update> updates;
+  for (const PendingUpdate& p : pending) {
+    LOCONET_ASSIGN_OR_RETURN(Update u, p.decode(model));
+    updates.push_back(std::move(u));
+  }
+  Aggregator sum(updates.front());
+  for (const Update& u : updates) sum.Add(u, clip_norm);
+  auto mean_loss = [](const std::vector<double>& losses) {
+    double total = 0;  // summed as EvaluateLoss does
+    for (double l : losses) total += l;
+    return total / static_cast<double>(std::max<size_t>(1, losses.size()));
+  };
+  const double base = mean_loss(BlockLosses(model, blocks));
+  const double full = mean_loss(LossesAfter(model, sum.Mean(), eval_lr, blocks));
+  std::vector<double> out(pending.size(), 0.0);
+  OnWorkers(model, pending.size(), workers, [&](GPT& own, size_t i) {
+    const double without =
+        mean_loss(LossesAfter(own, sum.MeanWithout(updates[i], clip_norm), eval_lr, blocks));
+    out[i] = std::isfinite(full) && std::isfinite(without) && base > 0 ? (without - full) / base
+             : std::isfinite(without)                                 ? -1.0
+                                                                      : 1.0;
+    return true;
+  });
   return out;
 }
 

@@ -57,4 +57,15 @@ struct RoundMeasurements {
 Result<RoundMeasurements> MeasureUpdates(GPT& model, const std::vector<PendingUpdate>& pending,
                                          const RoundEvaluation& ev, int workers);
 
+// What each update adds to the round's mean, on the evaluation `blocks`: with m the mean of all
+// of `pending` (each clipped to `clip_norm`, added in the given order: sort by miner key) and
+// m_-i the mean without update i, (L(theta - eval_lr m_-i) - L(theta - eval_lr m)) / L(theta),
+// L the mean loss over the blocks (m_-i = 0 for a single update: its improvement alone). -1 if
+// the loss with the update is not finite, +1 if only the loss without it is not. The same values
+// for any number of `workers`; `model` is left unchanged.
+Result<std::vector<double>> MeasureContributions(GPT& model,
+                                                 const std::vector<PendingUpdate>& pending,
+                                                 const std::vector<torch::Tensor>& blocks,
+                                                 double eval_lr, double clip_norm, int workers);
+
 }  // namespace loconet

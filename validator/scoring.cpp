@@ -39,19 +39,6 @@ Result<std::vector<torch::Tensor>> DrawBlocks(const datasets::ShardReader& shard
 
 namespace {
 
-// The loss on each block of theta - eval_lr * update; the model is left as it was.
-std::vector<double> LossesAfter(GPT& model, const Update& update, double eval_lr,
-                                const std::vector<torch::Tensor>& blocks) {
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> params = ParameterList(*model);
-  std::vector<torch::Tensor> saved = CloneParameters(*model);
-  for (size_t i = 0; i < params.size(); ++i) params[i].sub_(update[i], eval_lr);
-  std::vector<double> out;
-  for (const auto& b : blocks) out.push_back(model->Loss(b).item<double>());
-  CopyParameters(params, saved);
-  return out;
-}
-
 // (before - after) / before; -1 if the loss after is not finite.
 double RelativeGain(double before, double after) {
   return std::isfinite(after) && before > 0 ? (before - after) / before : -1.0;
@@ -73,6 +60,18 @@ void MeanAndVariance(const std::vector<double>& x, double* mean, double* var) {
 }
 
 }  // namespace
+
+std::vector<double> LossesAfter(GPT& model, const Update& update, double eval_lr,
+                                const std::vector<torch::Tensor>& blocks) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> params = ParameterList(*model);
+  std::vector<torch::Tensor> saved = CloneParameters(*model);
+  for (size_t i = 0; i < params.size(); ++i) params[i].sub_(update[i], eval_lr);
+  std::vector<double> out;
+  for (const auto& b : blocks) out.push_back(model->Loss(b).item<double>());
+  CopyParameters(params, saved);
+  return out;
+}
 
 std::vector<double> BlockLosses(GPT& model, const std::vector<torch::Tensor>& blocks) {
   torch::NoGradGuard no_grad;

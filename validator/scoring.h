@@ -37,6 +37,10 @@ uint64_t SeedFrom(const Hash256& h);
 // The loss of `model` on each block.
 std::vector<double> BlockLosses(GPT& model, const std::vector<torch::Tensor>& blocks);
 
+// The loss on each block of theta - eval_lr * update; `model` is left as it was.
+std::vector<double> LossesAfter(GPT& model, const Update& update, double eval_lr,
+                                const std::vector<torch::Tensor>& blocks);
+
 // An update measured on a set of blocks (the round's evaluation batches, own pages, ...).
 struct BlockGains {
   double improvement = 0;     // (L(theta) - L(theta - eval_lr * update)) / L(theta), L the mean
@@ -116,6 +120,7 @@ struct Measured {
   int verdict = 0;                       // +1, -1, or 0 (no verdict)
   double own_gain = 0, random_gain = 0;  // own pages, evaluation pages (work = own - random)
   double contamination_z = 0;            // ContaminationZ, for the status line
+  double alone = 0;  // with score.measure = "leave_one_out": the improvement alone (status line)
 };
 
 // Everything the round's score record is made of.

@@ -69,3 +69,28 @@ TEST_CASE("clipping bounds each update's weight in the mean", "[validator]") {
   sum.Add(huge, UpdateNorm(small));
   CHECK(UpdateNorm(sum.Mean()) <= UpdateNorm(small) * 1.0001);
 }
+
+TEST_CASE("the mean without one update is the mean of the others", "[validator]") {
+  torch::manual_seed(1);
+  GPT model(Small());
+  std::vector<Update> updates;
+  for (uint64_t i = 0; i < 4; ++i) updates.push_back(RandomUpdate(model, 20 + i, 1e-2 * (i + 1)));
+  std::vector<double> norms;
+  for (const auto& u : updates) norms.push_back(UpdateNorm(u));
+  const double clip = MedianNorm(norms);  // the larger two are clipped
+  Aggregator all(ParameterList(*model));
+  for (const auto& u : updates) all.Add(u, clip);
+  for (size_t i = 0; i < updates.size(); ++i) {
+    Aggregator others(ParameterList(*model));
+    for (size_t j = 0; j < updates.size(); ++j) {
+      if (j != i) others.Add(updates[j], clip);
+    }
+    const Update a = all.MeanWithout(updates[i], clip);
+    const Update b = others.Mean();
+    INFO("without update " << i);
+    for (size_t t = 0; t < a.size(); ++t) CHECK(torch::allclose(a[t], b[t], 1e-5, 1e-8));
+  }
+  Aggregator one(ParameterList(*model));
+  one.Add(updates[0], clip);
+  CHECK(UpdateNorm(one.MeanWithout(updates[0], clip)) == 0);
+}

@@ -124,3 +124,110 @@ TEST_CASE("updates measured on two workers match one worker bit for bit", "[vali
     CHECK(r->base_losses == one->base_losses);
   }
 }
+
+namespace {
+
+// The gradient of the mean loss over `blocks` at the model's parameters.
+Update Gradient(GPT& model, const std::vector<torch::Tensor>& blocks) {
+  model->zero_grad();
+  torch::Tensor loss = torch::zeros({});
+  for (const auto& b : blocks) loss = loss + model->Loss(b);
+  (loss / static_cast<double>(blocks.size())).backward();
+  Update g;
+  for (const auto& p : ParameterList(*model)) g.push_back(p.grad().detach().clone().contiguous());
+  model->zero_grad();
+  return g;
+}
+
+Update Scaled(const Update& u, double s, const Update& noise = {}, double noise_scale = 0) {
+  Update out;
+  for (size_t i = 0; i < u.size(); ++i) {
+    torch::Tensor t = u[i] * s;
+    if (!noise.empty()) t = t + noise[i] * noise_scale;
+    out.push_back(t.contiguous());
+  }
+  return out;
+}
+
+double MeanOf(const std::vector<double>& x) {
+  double total = 0;
+  for (double v : x) total += v;
+  return total / static_cast<double>(x.size());
+}
+
+}  // namespace
+
+TEST_CASE("leave-one-out contributions: what each update adds to the round's mean",
+          "[validator]") {
+  TempDir dir;
+  REQUIRE(loconet::testing::WriteSyntheticCorpus(dir.path(), 3000, 600));
+  auto train = datasets::ShardReader::Open(dir / "train.shard");
+  REQUIRE(train.ok());
+  ConfigureCompute(2);
+  const ModelConfig mc = loconet::testing::TinyModel("t", 256, 32, 32, 2, 2);
+  torch::manual_seed(7);
+  GPT model(mc);
+  auto blocks = DrawBlocks(*train, {0, 3, 5, 8, 13}, 4, mc.context, 42, 6);
+  REQUIRE(blocks.ok());
+  const Hash256 before = ModelHash(*model);
+  // Three updates that descend the evaluation loss (each with its own noise) and one that
+  // climbs it as much: the climbing one takes from the mean, the others add to it.
+  const Update g = Gradient(model, *blocks);
+  std::vector<Update> updates;
+  for (int i = 0; i < 3; ++i) updates.push_back(Scaled(g, 0.5, RandomUpdate(model, i), 0.2));
+  updates.push_back(Scaled(g, -0.5));
+  std::vector<PendingUpdate> pending;
+  for (int i = 0; i < 4; ++i) {
+    pending.push_back({K(static_cast<uint8_t>(i + 1)), static_cast<uint32_t>(i),
+                       [&updates, i](GPT&) -> Result<Update> { return updates[i]; }});
+  }
+  const double clip = 1e9;  // no clipping
+  auto one = MeasureContributions(model, pending, *blocks, 1.0, clip, 1);
+  auto two = MeasureContributions(model, pending, *blocks, 1.0, clip, 2);
+  REQUIRE(one.ok());
+  REQUIRE(two.ok());
+  REQUIRE(one->size() == 4);
+  CHECK(std::memcmp(one->data(), two->data(), 4 * sizeof(double)) == 0);
+  CHECK(ModelHash(*model) == before);
+  CHECK(CurrentThreadPlan().blas_threads == 2);
+  for (int i = 0; i < 3; ++i) CHECK((*one)[i] > 0);
+  CHECK((*one)[3] < 0);
+
+  // Each value is (L(theta - m_-i) - L(theta - m)) / L(theta), computed here directly.
+  const double base = MeanOf(BlockLosses(model, *blocks));
+  Aggregator all(updates[0]);
+  for (const Update& u : updates) all.Add(u, clip);
+  const double full = MeanOf(LossesAfter(model, all.Mean(), 1.0, *blocks));
+  for (int i = 0; i < 4; ++i) {
+    Aggregator others(updates[0]);
+    for (int j = 0; j < 4; ++j) {
+      if (j != i) others.Add(updates[j], clip);
+    }
+    const double without = MeanOf(LossesAfter(model, others.Mean(), 1.0, *blocks));
+    INFO("update " << i);
+    CHECK((*one)[i] == Approx((without - full) / base).epsilon(1e-3));
+  }
+
+  SECTION("a single update's contribution is its improvement alone") {
+    auto single = MeasureContributions(model, {pending[0]}, *blocks, 1.0, clip, 2);
+    REQUIRE(single.ok());
+    const BlockGains alone =
+        MeasureOnBlocks(model, updates[0], 1.0, *blocks, BlockLosses(model, *blocks));
+    CHECK((*single)[0] == Approx(alone.improvement).epsilon(1e-6));
+    CHECK(alone.improvement > 0);
+  }
+  SECTION("an update that does not decode is the error") {
+    pending[1].decode = [](GPT&) -> Result<Update> {
+      return Error(Code::kDecodeError, "update 1 is garbage");
+    };
+    auto r = MeasureContributions(model, pending, *blocks, 1.0, clip, 2);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Code::kDecodeError);
+    CHECK(ModelHash(*model) == before);
+  }
+  SECTION("no updates: no contributions") {
+    auto r = MeasureContributions(model, {}, *blocks, 1.0, clip, 2);
+    REQUIRE(r.ok());
+    CHECK(r->empty());
+  }
+}
