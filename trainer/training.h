@@ -31,7 +31,7 @@ struct TrainOptions {
   // DiLoCo simulation: used when workers > 1 or local_steps > 0 (and not sync_dp).
   int workers = 1;
   int64_t local_steps = 0;               // H
-  double outer_lr = 0.7, outer_momentum = 0.9;
+  double outer_lr = 1.0, outer_momentum = 0.0;  // plain averaging (docs/benchmarks.md)
   int64_t pages_per_worker = 0;          // 0: an equal share of the training pages
   // Each worker's pseudo-gradient goes through this codec with its own error feedback before
   // averaging. fp32 (the default) is lossless: results are bit-identical to averaging the raw

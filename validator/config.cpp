@@ -56,11 +56,12 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
       c.Real("round.topk_fraction", v.codec.name == "topk" ? 0.015 : 0.0, 0.0, 1.0);
   v.codec.ef_beta = c.Real("round.ef_beta", 0.95, 0.0, 1.0);
   v.eval_lr = c.Real("score.eval_lr", 1.0, 0.0, 100.0);
-  v.measure = c.Str("score.measure", std::string("alone"), {"alone", "leave_one_out"});
+  v.measure =
+      c.Str("score.measure", std::string("leave_one_out"), {"alone", "leave_one_out"});
   v.eval_batches = static_cast<uint32_t>(c.Int("score.eval_batches", 32, 2, 10000));
   v.eval_pages = static_cast<uint32_t>(c.Int("score.eval_pages", 64, 1, 1 << 20));
   v.ema_alpha = c.Real("score.ema_alpha", 0.3, 0.0, 1.0);
-  v.score_cap = c.Real("score.cap", 0.02, 0.0, 1.0);
+  v.score_cap = c.Real("score.cap", 0.0002, 0.0, 1.0);
   v.outlier_factor = c.Real("score.outlier_factor", 10, 1.0, 1e12);
   v.max_update_ratio = c.Real("score.max_update_ratio", 2.0, 0.0, 1e6);
   v.copy_cosine = c.Real("score.copy_cosine", 0.97, 0.0, 1.0);
@@ -70,7 +71,7 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.data_margin = c.Real("score.data_margin", 1.25, 1.0, 100.0);
   v.data_pages = static_cast<uint32_t>(c.Int("score.data_pages", 16, 1, 1024));
   v.data_batches = static_cast<uint32_t>(c.Int("score.data_batches", 16, 2, 1024));
-  v.work_cap = c.Real("score.work_cap", 0.03, 0.0, 1.0);
+  v.work_cap = c.Real("score.work_cap", 0.05, 0.0, 1.0);
   v.contamination_z = c.Real("score.contamination_z", 0.0, 0.0, 100.0);
   v.contamination_margin = c.Real("score.contamination_margin", 1.5, 1.0, 100.0);
   v.max_messages_per_second = c.Real("validator.max_messages_per_second", 20, 0.1, 1e9);
@@ -79,8 +80,8 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.request_window_seconds = c.Real("validator.request_window_seconds", 60, 1, 86400);
   v.payload_window_rounds =
       static_cast<uint64_t>(c.Int("validator.payload_window_rounds", 64, 1, 1000000));
-  v.outer_lr = c.Real("aggregate.outer_lr", 0.7, 0.0, 10.0);
-  v.outer_momentum = c.Real("aggregate.outer_momentum", 0.9, 0.0, 0.9999);
+  v.outer_lr = c.Real("aggregate.outer_lr", 1.0, 0.0, 10.0);
+  v.outer_momentum = c.Real("aggregate.outer_momentum", 0.0, 0.0, 0.9999);
   v.pow_bits = static_cast<uint32_t>(c.Int("registration.pow_bits", v.pow_bits, 0, 32));
   v.pow_memory_kib =
       static_cast<uint32_t>(c.Int("registration.pow_memory_kib", v.pow_memory_kib, 8, 1 << 20));

@@ -61,13 +61,13 @@ struct ValidatorConfig {
   double eval_lr = 1.0;  // theta' = theta - eval_lr * decoded update
   // What the improvement measures: "alone" (the update applied alone to the model) or
   // "leave_one_out" (what the update adds to the mean of the round's kept updates).
-  std::string measure = "alone";
+  std::string measure = "leave_one_out";
   uint32_t eval_batches = 32;
   uint32_t eval_pages = 64;  // unassigned training pages the evaluation batches come from
-  double outer_lr = 0.7, outer_momentum = 0.9;
+  double outer_lr = 1.0, outer_momentum = 0.0;  // plain averaging (docs/benchmarks.md)
   // Score.
   double ema_alpha = 0.3;
-  double score_cap = 0.02;  // highest relative improvement credited in one round
+  double score_cap = 0.0002;  // highest relative improvement credited in one round
   // Checks (docs/incentives.md).
   double outlier_factor = 10;           // norm above this x the round's median (>= 3 updates)
   double max_update_ratio = 2.0;        // norm above this x the model's norm: rejected
@@ -78,7 +78,7 @@ struct ValidatorConfig {
   double data_margin = 1.25;            // own-page gain must exceed this x the evaluation pages'
   uint32_t data_pages = 16;             // own pages sampled for the data check
   uint32_t data_batches = 16;           // batches evaluated on the own side
-  double work_cap = 0.03;               // own-page excess gain that earns the full work factor;
+  double work_cap = 0.05;               // own-page excess gain that earns the full work factor;
                                         // 0: no work factor
   double contamination_z = 0;           // standard errors by which held-out gain above random
                                         // pages' gain means contaminated; 0: no check (the

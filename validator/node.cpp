@@ -465,14 +465,24 @@ struct ValidatorNode::Impl {
     outcome.flooded = round.flooded;
     ledger::ScoresBody scores = ScoreRound(outcome, Rules(), &standings);
     ObserveArrivals(kept, scores);
-    // Aggregate: only updates that improve the evaluation loss, in miner-key order. A follower
+    // Aggregate: only updates that improve the evaluation loss, in miner-key order: that add to
+    // the round's mean or, with score.measure = "leave_one_out", improve it applied alone (among
+    // updates that agree closely, what one adds to the mean is near zero either way). A follower
     // re-derives the lead's aggregate instead and records whether it agrees.
+    std::set<PublicKey> improving;
+    for (const auto& e : scores.entries) {
+      if (e.reason == 0 && e.improvement_ppb > 0) improving.insert(e.miner);
+    }
+    for (const Measured& m : outcome.measured) {
+      if (cfg.measure == "leave_one_out" && m.alone > 0) improving.insert(m.miner);
+    }
     RoundRecords records;
     ledger::ModelUpdateBody update_body;
     if (Leads()) {
-      LOCONET_ASSIGN_OR_RETURN(update_body, Aggregate(kept, scores));
+      LOCONET_ASSIGN_OR_RETURN(update_body, Aggregate(kept, improving));
     } else {
-      LOCONET_ASSIGN_OR_RETURN(update_body, FollowAggregate(kept, scores, &records.agreement));
+      LOCONET_ASSIGN_OR_RETURN(update_body,
+                               FollowAggregate(kept, improving, &records.agreement));
     }
     // Commit, then publish.
     records.round = RoundRecord();
@@ -498,8 +508,10 @@ struct ValidatorNode::Impl {
   }
 
   // score.measure = "leave_one_out": each measured update's improvement becomes what it adds to
-  // the mean of all of them (validator/score_workers.h, MeasureContributions), each clipped to
-  // their median norm as the aggregate clips; the improvement alone is kept for the status line.
+  // the mean of all of them that do not point against the others (validator/score_workers.h,
+  // MeasureContributions), each clipped to their median norm as the aggregate clips; one that
+  // points against the others is left out of that mean and adds nothing (0). The improvement
+  // alone is kept for the status line.
   Status MeasureLeaveOneOut(const std::vector<const AcceptedUpdate*>& kept,
                             const std::vector<torch::Tensor>& blocks,
                             std::vector<Measured>* measured) {
@@ -507,6 +519,21 @@ struct ValidatorNode::Impl {
     for (const AcceptedUpdate* a : kept) by_key[a->miner] = a;
     std::map<PublicKey, Measured*> in_mean;  // sorted by miner key, the aggregate's order
     for (Measured& m : *measured) in_mean[m.miner] = &m;
+    std::vector<const std::vector<float>*> sketches;
+    for (const auto& [k, m] : in_mean) sketches.push_back(&by_key.at(k)->sketch);
+    const std::vector<bool> opposes = OpposesOthers(sketches);
+    size_t j = 0;
+    for (auto it = in_mean.begin(); it != in_mean.end(); ++j) {
+      if (!opposes[j]) {
+        ++it;
+        continue;
+      }
+      spdlog::info("round {}: {} opposes the other updates: left out of the mean, adds nothing",
+                   round.round, it->first.Short());
+      it->second->alone = it->second->improvement;
+      it->second->improvement = 0;
+      it = in_mean.erase(it);
+    }
     std::vector<PendingUpdate> pending;
     std::vector<double> norms;
     for (const auto& [k, m] : in_mean) {
@@ -545,14 +572,10 @@ struct ValidatorNode::Impl {
     deadline.Observe(arrivals);
   }
 
-  // Steps the global model with the kept updates whose improvement is positive, each clipped
-  // to their median norm; fills the model-update record. Leaves the model as it was if none.
+  // Steps the global model with the kept updates of `improving`, each clipped to their median
+  // norm; fills the model-update record. Leaves the model as it was if none.
   Result<ledger::ModelUpdateBody> Aggregate(const std::vector<const AcceptedUpdate*>& kept,
-                                            const ledger::ScoresBody& scores) {
-    std::set<PublicKey> improving;
-    for (const auto& e : scores.entries) {
-      if (e.reason == 0 && e.improvement_ppb > 0) improving.insert(e.miner);
-    }
+                                            const std::set<PublicKey>& improving) {
     std::map<PublicKey, const AcceptedUpdate*> chosen;  // sorted by miner key
     for (const AcceptedUpdate* a : kept) {
       if (improving.count(a->miner)) chosen[a->miner] = a;
@@ -621,7 +644,7 @@ struct ValidatorNode::Impl {
   // re-derives it from the lead's accepted set with its own copies of the payloads, and holds
   // the lead's model afterwards, whether it agreed or not (the published delta gives it).
   Result<ledger::ModelUpdateBody> FollowAggregate(const std::vector<const AcceptedUpdate*>& kept,
-                                                  const ledger::ScoresBody& scores,
+                                                  const std::set<PublicKey>& improving,
                                                   std::optional<ledger::AgreementBody>* agreement) {
     int64_t since = UnixMillis();
     std::optional<proto::ModelUpdate> u;
@@ -629,7 +652,7 @@ struct ValidatorNode::Impl {
     while (!u) {
       if (Leads()) {
         spdlog::warn("round {}: this validator leads now; it aggregates the round", round.round);
-        return Aggregate(kept, scores);
+        return Aggregate(kept, improving);
       }
       lead = TakenOver(peers->Lead(), false);
       if (Leads()) continue;
