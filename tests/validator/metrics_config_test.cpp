@@ -1,5 +1,6 @@
-// The metrics keys of the validator and miner configs: off by default, loopback unless made
-// public, and the commented examples in configs/ load when uncommented.
+// Keys of the validator and miner configs that the loaders check: the metrics keys (off by
+// default, loopback unless made public, and the commented examples in configs/ load when
+// uncommented) and score.measure's values.
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <string>
@@ -128,4 +129,18 @@ TEST_CASE("the shipped configs' commented metrics examples load when uncommented
   REQUIRE_FALSE(m.ok());
   CHECK(m.status().message().find("miner.validator_key") != std::string::npos);
   CHECK(m.status().message().find("metrics") == std::string::npos);
+}
+
+TEST_CASE("score.measure takes alone or leave_one_out and names itself otherwise", "[validator]") {
+  TempDir dir;
+  for (const std::string m : {"alone", "leave_one_out"}) {
+    auto v = LoadValidatorConfig(Validator(dir, "[score]\nmeasure = \"" + m + "\"\n"));
+    INFO(v.status().ToString());
+    REQUIRE(v.ok());
+    CHECK(v->measure == m);
+  }
+  auto bad = LoadValidatorConfig(Validator(dir, "[score]\nmeasure = \"shapley\"\n"));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == Code::kConfigError);
+  CHECK(bad.status().message().find("score.measure") != std::string::npos);
 }

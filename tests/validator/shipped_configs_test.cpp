@@ -12,6 +12,15 @@ TEST_CASE("the shipped validator config loads", "[validator]") {
   REQUIRE(v.ok());
   CHECK(v->curve);
   CHECK(v->codec.name == "int8");
+  // The tuned settings (docs/benchmarks.md, docs/incentives.md) are the code's defaults too, so
+  // a validator without them in its config runs the same network.
+  const ValidatorConfig defaults;
+  CHECK(v->measure == "leave_one_out");
+  CHECK(v->measure == defaults.measure);
+  CHECK(v->outer_lr == defaults.outer_lr);
+  CHECK(v->outer_momentum == defaults.outer_momentum);
+  CHECK(v->score_cap == defaults.score_cap);
+  CHECK(v->work_cap == defaults.work_cap);
 }
 
 TEST_CASE("the shipped miner config needs only the validator's key filled in", "[validator]") {
