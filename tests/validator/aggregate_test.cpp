@@ -21,6 +21,16 @@ Update RandomUpdate(GPT& model, uint64_t seed, double scale) {
   return u;
 }
 
+// `count` random updates of growing scale (seeds from `seed`), and their norms.
+std::vector<Update> Updates(GPT& model, uint64_t count, uint64_t seed, std::vector<double>* norms) {
+  std::vector<Update> updates;
+  for (uint64_t i = 0; i < count; ++i) {
+    updates.push_back(RandomUpdate(model, seed + i, 1e-2 * static_cast<double>(i + 1)));
+    norms->push_back(UpdateNorm(updates.back()));
+  }
+  return updates;
+}
+
 // The model bytes after one aggregate step of `updates` (in the given order) on a fresh model.
 Bytes StepBytes(const std::vector<Update>& updates, double clip) {
   torch::manual_seed(1);
@@ -39,10 +49,8 @@ Bytes StepBytes(const std::vector<Update>& updates, double clip) {
 TEST_CASE("the aggregate step is bit-identical across thread counts", "[validator]") {
   torch::manual_seed(1);
   GPT shape(Small());
-  std::vector<Update> updates;
-  for (uint64_t i = 0; i < 5; ++i) updates.push_back(RandomUpdate(shape, 10 + i, 1e-2 * (i + 1)));
   std::vector<double> norms;
-  for (const auto& u : updates) norms.push_back(UpdateNorm(u));
+  const std::vector<Update> updates = Updates(shape, 5, 10, &norms);
   const int before = torch::get_num_threads();
   torch::set_num_threads(1);
   const double norm1 = UpdateNorm(updates[0]);
@@ -73,10 +81,8 @@ TEST_CASE("clipping bounds each update's weight in the mean", "[validator]") {
 TEST_CASE("the mean without one update is the mean of the others", "[validator]") {
   torch::manual_seed(1);
   GPT model(Small());
-  std::vector<Update> updates;
-  for (uint64_t i = 0; i < 4; ++i) updates.push_back(RandomUpdate(model, 20 + i, 1e-2 * (i + 1)));
   std::vector<double> norms;
-  for (const auto& u : updates) norms.push_back(UpdateNorm(u));
+  const std::vector<Update> updates = Updates(model, 4, 20, &norms);
   const double clip = MedianNorm(norms);  // the larger two are clipped
   Aggregator all(ParameterList(*model));
   for (const auto& u : updates) all.Add(u, clip);
