@@ -448,7 +448,7 @@ struct ValidatorNode::Impl {
       }
     }
     if (cfg.measure == "leave_one_out") {
-      LOCONET_RETURN_IF_ERROR(MeasureLeaveOneOut(kept, ev.blocks, &outcome.measured));
+      LOCONET_RETURN_IF_ERROR(MeasureLeaveOneOut(kept, ev.blocks, base_loss, &outcome.measured));
     }
     for (Measured& m : outcome.measured) {
       if (cfg.inflate_miner != PublicKey{} && m.miner == cfg.inflate_miner) {
@@ -513,7 +513,7 @@ struct ValidatorNode::Impl {
   // points against the others is left out of that mean and adds nothing (0). The improvement
   // alone is kept for the status line.
   Status MeasureLeaveOneOut(const std::vector<const AcceptedUpdate*>& kept,
-                            const std::vector<torch::Tensor>& blocks,
+                            const std::vector<torch::Tensor>& blocks, double base_loss,
                             std::vector<Measured>* measured) {
     std::map<PublicKey, const AcceptedUpdate*> by_key;
     for (const AcceptedUpdate* a : kept) by_key[a->miner] = a;
@@ -544,8 +544,8 @@ struct ValidatorNode::Impl {
                                       }});
     }
     LOCONET_ASSIGN_OR_RETURN(std::vector<double> added,
-                             MeasureContributions(model, pending, blocks, cfg.eval_lr,
-                                                  MedianNorm(norms), cfg.threads));
+                             MeasureContributions(model, pending, blocks, base_loss,
+                                                  cfg.eval_lr, MedianNorm(norms), cfg.threads));
     size_t i = 0;
     for (auto& [k, m] : in_mean) {
       m->alone = m->improvement;

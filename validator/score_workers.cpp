@@ -136,7 +136,8 @@ Result<RoundMeasurements> MeasureUpdates(GPT& model, const std::vector<PendingUp
 Result<std::vector<double>> MeasureContributions(GPT& model,
                                                  const std::vector<PendingUpdate>& pending,
                                                  const std::vector<torch::Tensor>& blocks,
-                                                 double eval_lr, double clip_norm, int workers) {
+                                                 double base_loss, double eval_lr,
+                                                 double clip_norm, int workers) {
   if (pending.empty()) return std::vector<double>{};
   SingleThreadedBlas single;
   at::set_num_threads(1);
@@ -152,17 +153,24 @@ Result<std::vector<double>> MeasureContributions(GPT& model,
     for (double l : losses) total += l;
     return total / static_cast<double>(std::max<size_t>(1, losses.size()));
   };
-  const double base = mean_loss(BlockLosses(model, blocks));
-  const double full = mean_loss(LossesAfter(model, sum.Mean(), eval_lr, blocks));
-  std::vector<double> out(pending.size(), 0.0);
-  OnWorkers(model, pending.size(), workers, [&](GPT& own, size_t i) {
-    const double without =
-        mean_loss(LossesAfter(own, sum.MeanWithout(updates[i], clip_norm), eval_lr, blocks));
-    out[i] = std::isfinite(full) && std::isfinite(without) && base > 0 ? (without - full) / base
-             : std::isfinite(without)                                 ? -1.0
-                                                                      : 1.0;
+  // Item n is the full mean, items below it the means without one update: all on the workers.
+  const size_t n = pending.size();
+  std::vector<double> losses(n + 1, 0.0);
+  OnWorkers(model, n + 1, workers, [&](GPT& own, size_t i) {
+    const Update mean = i == n ? sum.Mean() : sum.MeanWithout(updates[i], clip_norm);
+    losses[i] = mean_loss(LossesAfter(own, mean, eval_lr, blocks));
     return true;
   });
+  const double full = losses[n];
+  std::vector<double> out(n, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    const double without = losses[i];
+    if (std::isfinite(full) && std::isfinite(without) && base_loss > 0) {
+      out[i] = (without - full) / base_loss;
+    } else if (!std::isfinite(full) && std::isfinite(without)) {
+      out[i] = -1.0;  // this update makes the mean's loss non-finite
+    }
+  }
   return out;
 }
 

@@ -59,13 +59,15 @@ Result<RoundMeasurements> MeasureUpdates(GPT& model, const std::vector<PendingUp
 
 // What each update adds to the round's mean, on the evaluation `blocks`: with m the mean of all
 // of `pending` (each clipped to `clip_norm`, added in the given order: sort by miner key) and
-// m_-i the mean without update i, (L(theta - eval_lr m_-i) - L(theta - eval_lr m)) / L(theta),
-// L the mean loss over the blocks (m_-i = 0 for a single update: its improvement alone). -1 if
-// the loss with the update is not finite, +1 if only the loss without it is not. The same values
-// for any number of `workers`; `model` is left unchanged.
+// m_-i the mean without update i, (L(theta - eval_lr m_-i) - L(theta - eval_lr m)) / base_loss,
+// L the mean loss over the blocks and base_loss = L(theta) (the mean of MeasureUpdates' base
+// losses); m_-i = 0 for a single update: its improvement alone. -1 if the full mean's loss is
+// not finite but the loss without the update is; 0 if neither is finite (nothing to compare).
+// The same values for any number of `workers`; `model` is left unchanged.
 Result<std::vector<double>> MeasureContributions(GPT& model,
                                                  const std::vector<PendingUpdate>& pending,
                                                  const std::vector<torch::Tensor>& blocks,
-                                                 double eval_lr, double clip_norm, int workers);
+                                                 double base_loss, double eval_lr,
+                                                 double clip_norm, int workers);
 
 }  // namespace loconet

@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/status.h"
 #include "ledger/bodies.h"
 #include "ledger/store.h"
 #include "tests/temp_dir.h"
@@ -46,7 +47,9 @@ TEST_CASE("miners that cannot finish H steps before the deadline submit what the
     }
   }
   CHECK(submissions >= 4);
-  // Scored: every round's score record names both miners, none late.
+  // Scored: every round's score record names both miners, none late or missed. (Accepted at
+  // receipt is checked above; at close the copy check may still find the two updates alike, on
+  // this regular synthetic corpus once the averaged model nears its floor: seen once, round 2.)
   auto store = ledger::LedgerStore::Open(net + "/validator/ledger", true);
   REQUIRE(store.ok());
   std::map<uint64_t, int> ok_entries;
@@ -54,7 +57,11 @@ TEST_CASE("miners that cannot finish H steps before the deadline submit what the
     if (r.kind == ledger::RecordKind::kScores) {
       auto b = ledger::ScoresBody::Decode(r.body);
       REQUIRE(b.ok());
-      for (const auto& e : b->entries) ok_entries[b->round] += e.reason == 0 ? 1 : 0;
+      for (const auto& e : b->entries) {
+        const bool in_time = e.reason != static_cast<uint16_t>(Code::kLate) &&
+                             e.reason != static_cast<uint16_t>(Code::kMissed);
+        ok_entries[b->round] += in_time ? 1 : 0;
+      }
     }
     return Status::Ok();
   }).ok());

@@ -182,8 +182,9 @@ TEST_CASE("leave-one-out contributions: what each update adds to the round's mea
                        [&updates, i](GPT&) -> Result<Update> { return updates[i]; }});
   }
   const double clip = 1e9;  // no clipping
-  auto one = MeasureContributions(model, pending, *blocks, 1.0, clip, 1);
-  auto two = MeasureContributions(model, pending, *blocks, 1.0, clip, 2);
+  const double base = MeanOf(BlockLosses(model, *blocks));
+  auto one = MeasureContributions(model, pending, *blocks, base, 1.0, clip, 1);
+  auto two = MeasureContributions(model, pending, *blocks, base, 1.0, clip, 2);
   REQUIRE(one.ok());
   REQUIRE(two.ok());
   REQUIRE(one->size() == 4);
@@ -194,7 +195,6 @@ TEST_CASE("leave-one-out contributions: what each update adds to the round's mea
   CHECK((*one)[3] < 0);
 
   // Each value is (L(theta - m_-i) - L(theta - m)) / L(theta), computed here directly.
-  const double base = MeanOf(BlockLosses(model, *blocks));
   Aggregator all(updates[0]);
   for (const Update& u : updates) all.Add(u, clip);
   const double full = MeanOf(LossesAfter(model, all.Mean(), 1.0, *blocks));
@@ -209,7 +209,7 @@ TEST_CASE("leave-one-out contributions: what each update adds to the round's mea
   }
 
   SECTION("a single update's contribution is its improvement alone") {
-    auto single = MeasureContributions(model, {pending[0]}, *blocks, 1.0, clip, 2);
+    auto single = MeasureContributions(model, {pending[0]}, *blocks, base, 1.0, clip, 2);
     REQUIRE(single.ok());
     const BlockGains alone =
         MeasureOnBlocks(model, updates[0], 1.0, *blocks, BlockLosses(model, *blocks));
@@ -220,13 +220,13 @@ TEST_CASE("leave-one-out contributions: what each update adds to the round's mea
     pending[1].decode = [](GPT&) -> Result<Update> {
       return Error(Code::kDecodeError, "update 1 is garbage");
     };
-    auto r = MeasureContributions(model, pending, *blocks, 1.0, clip, 2);
+    auto r = MeasureContributions(model, pending, *blocks, base, 1.0, clip, 2);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().code() == Code::kDecodeError);
     CHECK(ModelHash(*model) == before);
   }
   SECTION("no updates: no contributions") {
-    auto r = MeasureContributions(model, {}, *blocks, 1.0, clip, 2);
+    auto r = MeasureContributions(model, {}, *blocks, base, 1.0, clip, 2);
     REQUIRE(r.ok());
     CHECK(r->empty());
   }
