@@ -365,6 +365,13 @@ struct ValidatorNode::Impl {
 
   Result<Update> Decode(const AcceptedUpdate& a) { return DecodeDeltas(*model, a.tensors, *codec); }
 
+  // `a` to measure on a scoring worker, decoded against the worker's copy of the model.
+  PendingUpdate Pending(const AcceptedUpdate* a) {
+    return PendingUpdate{a->miner, a->order, [this, a](GPT& m) -> Result<Update> {
+                           return DecodeDeltas(*m, a->tensors, *codec);
+                         }};
+  }
+
   Status CloseRound() {
     round.open = false;
     const auto t0 = std::chrono::steady_clock::now();
@@ -419,16 +426,11 @@ struct ValidatorNode::Impl {
     ev.blocks = std::move(blocks);
     ev.heldout_blocks = std::move(heldout_blocks);
     std::vector<PendingUpdate> pending;
-    for (const AcceptedUpdate* a : kept) {
-      pending.push_back(PendingUpdate{a->miner, a->order, [this, a](GPT& m) -> Result<Update> {
-                                        return DecodeDeltas(*m, a->tensors, *codec);
-                                      }});
-    }
+    for (const AcceptedUpdate* a : kept) pending.push_back(Pending(a));
     LOCONET_ASSIGN_OR_RETURN(RoundMeasurements measurements,
                              MeasureUpdates(model, pending, ev, cfg.threads));
-    double base_loss = 0;  // summed as EvaluateLoss does, without evaluating the blocks again
-    for (double l : measurements.base_losses) base_loss += l;
-    base_loss /= static_cast<double>(std::max<size_t>(1, measurements.base_losses.size()));
+    // Without evaluating the blocks again.
+    const double base_loss = MeanLoss(measurements.base_losses);
     RoundOutcome outcome;
     outcome.round = round.round;
     std::map<PublicKey, Measured> contaminated;  // for the status line
@@ -539,9 +541,7 @@ struct ValidatorNode::Impl {
     for (const auto& [k, m] : in_mean) {
       const AcceptedUpdate* a = by_key.at(k);
       norms.push_back(a->norm);
-      pending.push_back(PendingUpdate{k, a->order, [this, a](GPT& g) -> Result<Update> {
-                                        return DecodeDeltas(*g, a->tensors, *codec);
-                                      }});
+      pending.push_back(Pending(a));
     }
     LOCONET_ASSIGN_OR_RETURN(std::vector<double> added,
                              MeasureContributions(model, pending, blocks, base_loss,

@@ -148,17 +148,12 @@ Result<std::vector<double>> MeasureContributions(GPT& model,
   }
   Aggregator sum(updates.front());
   for (const Update& u : updates) sum.Add(u, clip_norm);
-  auto mean_loss = [](const std::vector<double>& losses) {
-    double total = 0;  // summed as EvaluateLoss does
-    for (double l : losses) total += l;
-    return total / static_cast<double>(std::max<size_t>(1, losses.size()));
-  };
   // Item n is the full mean, items below it the means without one update: all on the workers.
   const size_t n = pending.size();
   std::vector<double> losses(n + 1, 0.0);
   OnWorkers(model, n + 1, workers, [&](GPT& own, size_t i) {
     const Update mean = i == n ? sum.Mean() : sum.MeanWithout(updates[i], clip_norm);
-    losses[i] = mean_loss(LossesAfter(own, mean, eval_lr, blocks));
+    losses[i] = MeanLoss(LossesAfter(own, mean, eval_lr, blocks));
     return true;
   });
   const double full = losses[n];

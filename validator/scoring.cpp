@@ -73,6 +73,12 @@ std::vector<double> LossesAfter(GPT& model, const Update& update, double eval_lr
   return out;
 }
 
+double MeanLoss(const std::vector<double>& losses) {
+  double total = 0;
+  for (double l : losses) total += l;
+  return total / static_cast<double>(std::max<size_t>(1, losses.size()));
+}
+
 std::vector<double> BlockLosses(GPT& model, const std::vector<torch::Tensor>& blocks) {
   torch::NoGradGuard no_grad;
   std::vector<double> out;

@@ -41,6 +41,9 @@ std::vector<double> BlockLosses(GPT& model, const std::vector<torch::Tensor>& bl
 std::vector<double> LossesAfter(GPT& model, const Update& update, double eval_lr,
                                 const std::vector<torch::Tensor>& blocks);
 
+// The mean of block losses, summed in order as EvaluateLoss does; 0 for none.
+double MeanLoss(const std::vector<double>& losses);
+
 // An update measured on a set of blocks (the round's evaluation batches, own pages, ...).
 struct BlockGains {
   double improvement = 0;     // (L(theta) - L(theta - eval_lr * update)) / L(theta), L the mean
