@@ -130,6 +130,8 @@ void RegisterNodes(CLI::App& app, int* exit_code) {
   d->add_option("--codec", o->codec, "Codec of the submissions")
       ->check(CLI::IsMember({"fp32", "int8", "topk"}));
   d->add_option("--lr", o->lr, "Miners' peak inner learning rate");
+  d->add_option("--warmup", o->warmup_steps, "Miners' inner warm-up steps")
+      ->check(CLI::Range(int64_t{0}, int64_t{1000000}));
   d->add_option("--outer-lr", o->outer_lr, "Validators' outer learning rate (default: theirs)");
   d->add_option("--outer-momentum", o->outer_momentum,
                 "Validators' outer Nesterov momentum (default: theirs)");

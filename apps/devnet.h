@@ -43,7 +43,7 @@ struct DevnetOptions {
   double round_seconds = 120;
   bool adaptive_deadline = false;  // round.adaptive_deadline: round_seconds is then the ceiling
   std::string codec = "int8";
-  double lr = 3e-3;
+  double lr = 6e-3;  // the miners' default (docs/benchmarks.md, "The inner schedule")
   // The validators' outer step ([aggregate] outer_lr, outer_momentum); negative: their default.
   double outer_lr = -1, outer_momentum = -1;
   std::string score_measure;  // the validators' [score] measure; empty: their default

@@ -39,7 +39,7 @@ Result<MinerConfig> LoadMinerConfig(const std::string& path) {
   m.copy_from = ResolvePath(dir, c.Str("miner.copy_from", std::string()));
   m.dump_submission = c.Bool("miner.dump_submission", false);
   m.adversary_data = ResolvePath(dir, c.Str("miner.adversary_data", std::string()));
-  m.schedule.peak = c.Real("train.lr", 3e-3, 1e-8, 1.0);
+  m.schedule.peak = c.Real("train.lr", 6e-3, 1e-8, 1.0);
   m.schedule.min_ratio = c.Real("train.min_lr_ratio", 0.1, 0.0, 1.0);
   m.schedule.warmup_steps = c.Int("train.warmup_steps", 20, 0, INT64_MAX);
   m.schedule.total_steps = c.Int("train.total_steps", 100000, 1, INT64_MAX);

@@ -32,7 +32,7 @@ struct MinerConfig {
   std::string log_file;                  // one JSON line per round; empty: none
   ModelConfig model;
   int threads = 1;
-  LrSchedule schedule{3e-3, 0.1, 20, 100000};  // over this miner's inner steps
+  LrSchedule schedule{6e-3, 0.1, 20, 100000};  // over this miner's inner steps (docs/benchmarks.md)
   double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.95, grad_clip = 1.0;
   Precision precision = Precision::kFp32;  // of the inner steps' forward pass
   int request_timeout_ms = 5000;

@@ -13,12 +13,17 @@
 #     miners would train more tokens than the others: `make bench-utilization` measures that).
 # All four draw their held-out batches the same way: 32 batches of 8 rows from every held-out
 # page with seed 1 xor 0x5eed (the validator's `heldout_loss` and `loconet train`'s evaluation),
-# so the losses are on the same 32,768 tokens. The inner schedule is the devnet miners': lr 3e-3,
-# 10 warm-up steps, cosine to 10% over the run. Prints one table, also written to
+# so the losses are on the same 32,768 tokens. Every row gets its best inner schedule from the
+# sweep in docs/benchmarks.md ("The inner schedule"): peak lr 3e-3 for the single node and 6e-3
+# for the others (the devnet miners' default), 10 warm-up steps, cosine to 10% over the run. Prints one table, also written to
 # BUILD_DIR/bench-network.md. About 12 minutes on 2 cores with the default 10 rounds.
 # Usage: scripts/bench-network.sh BUILD_DIR [ROUNDS] [H]
 # OUTER=LR:MOMENTUM (environment) sets the outer step of the simulation and the devnet's
 # validator (default: their defaults); the output then goes to BUILD_DIR/bench-network-LR-MOMENTUM.md.
+# LR and WARMUP (environment) set the inner peak learning rate and warm-up steps of every row
+# (default: each row's best, above, and 10), BENCH_DIR and BENCH_OUT the working folder and the table file, and RUNS
+# picks rows by name (default: all four; a ratio column shows "-" without its reference row).
+# scripts/sweep-inner.sh uses these.
 set -euo pipefail
 build=${1:-build}
 rounds=${2:-10}
@@ -32,7 +37,12 @@ if [ -n "${OUTER:-}" ]; then
   outer=(--outer-lr "${OUTER%%:*}" --outer-momentum "${OUTER##*:}")
   out="$build/bench-network-${OUTER%%:*}-${OUTER##*:}.md"
 fi
-dir=runs/bench-network
+lr_single=${LR:-3e-3}
+lr=${LR:-6e-3}
+warmup=${WARMUP:-10}
+runs=" ${RUNS:-single sync_dp diloco_sim devnet} "
+dir=${BENCH_DIR:-runs/bench-network}
+out=${BENCH_OUT:-$out}
 rm -rf "$dir"
 mkdir -p "$dir"
 "$bin" data prepare --out data/corpus --cache data/cache > /dev/null
@@ -57,9 +67,9 @@ dir = "$(pwd)/data/corpus"
 [train]
 steps = $steps
 batch = ${BATCH:-$batch}
-lr = 3e-3
+lr = ${ROW_LR:-$lr}
 min_lr_ratio = 0.1
-warmup_steps = 10
+warmup_steps = $warmup
 seed = 1
 threads = 0
 
@@ -81,33 +91,46 @@ EOF
   echo "$name $(train_loss "$dir/$name/metrics.jsonl") ${bytes:-0} $(elapsed "$t0" "$t1")"
 }
 
+wanted() { [[ "$runs" == *" $1 "* ]]; }
 results=()
-echo "bench-network: single node" >&2
-results+=("$(train single $((workers * rounds * h)))")
-echo "bench-network: synchronous data parallel" >&2
-results+=("$(BATCH=$((workers * batch / 2)) train sync_dp $((rounds * h)) --dp 2)")
-echo "bench-network: DiLoCo simulation" >&2
-results+=("$(train diloco_sim $((rounds * h)) --workers $workers --local-steps "$h" --codec int8 "${outer[@]}")")
-echo "bench-network: devnet" >&2
-t0=$(now)
-# Without overlap: miners trained ahead while waiting would train more tokens than the others.
-"$bin" devnet --rounds "$rounds" --miners $workers --local-steps "$h" --batch $batch --no-overlap "${outer[@]}" \
-  --model configs/models/micro.toml --data data/corpus --dir "$dir/devnet" > "$dir/devnet.log" 2>&1
-t1=$(now)
-devnet_loss=$(grep -o '"heldout_loss":[0-9.e+-]*' "$dir/devnet/validator/status.jsonl" | tail -1 |
-  cut -d: -f2)
-devnet_bytes=$(cat "$dir"/devnet/miner-*/rounds.jsonl | grep -o '"bytes":[0-9]*' | cut -d: -f2 |
-  awk -v w=$workers '{ s += $1 } END { printf "%.0f", s / w }')
-results+=("devnet $devnet_loss $devnet_bytes $(elapsed "$t0" "$t1")")
+if wanted single; then
+  echo "bench-network: single node" >&2
+  results+=("$(ROW_LR=$lr_single train single $((workers * rounds * h)))")
+fi
+if wanted sync_dp; then
+  echo "bench-network: synchronous data parallel" >&2
+  results+=("$(BATCH=$((workers * batch / 2)) train sync_dp $((rounds * h)) --dp 2)")
+fi
+if wanted diloco_sim; then
+  echo "bench-network: DiLoCo simulation" >&2
+  results+=("$(train diloco_sim $((rounds * h)) --workers $workers --local-steps "$h" --codec int8 "${outer[@]}")")
+fi
+if wanted devnet; then
+  echo "bench-network: devnet" >&2
+  t0=$(now)
+  # Without overlap: miners trained ahead while waiting would train more tokens than the others.
+  "$bin" devnet --rounds "$rounds" --miners $workers --local-steps "$h" --batch $batch --no-overlap \
+    --lr "$lr" --warmup "$warmup" "${outer[@]}" \
+    --model configs/models/micro.toml --data data/corpus --dir "$dir/devnet" > "$dir/devnet.log" 2>&1
+  t1=$(now)
+  devnet_loss=$(grep -o '"heldout_loss":[0-9.e+-]*' "$dir/devnet/validator/status.jsonl" | tail -1 |
+    cut -d: -f2)
+  devnet_bytes=$(cat "$dir"/devnet/miner-*/rounds.jsonl | grep -o '"bytes":[0-9]*' | cut -d: -f2 |
+    awk -v w=$workers '{ s += $1 } END { printf "%.0f", s / w }')
+  results+=("devnet $devnet_loss $devnet_bytes $(elapsed "$t0" "$t1")")
+fi
 
-dp_loss=$(echo "${results[1]}" | awk '{print $2}')
-single_loss=$(echo "${results[0]}" | awk '{print $2}')
+# The held-out loss of the row NAME; 0 when it was not run (its ratio column then shows "-").
+row_loss() { printf '%s\n' "${results[@]}" | awk -v n="$1" '$1 == n { l = $2 } END { print l + 0 }'; }
+dp_loss=$(row_loss sync_dp)
+single_loss=$(row_loss single)
 {
   echo "# Network benchmark"
   echo
   echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
   [ -n "${OUTER:-}" ] && echo "- outer step of the simulation and the devnet: ${outer[*]}"
+  echo "- inner schedule: peak lr $lr_single (single) and $lr (the others), $warmup warm-up steps, cosine to 10%"
   echo "- micro model, $tokens training tokens each ($workers x $rounds rounds x H $h x batch $batch x context $context)"
   echo
   echo "| run | held-out loss | vs sync DP | vs single node | bytes sent per worker | wall time |"
@@ -115,7 +138,8 @@ single_loss=$(echo "${results[0]}" | awk '{print $2}')
   for r in "${results[@]}"; do
     set -- $r
     awk -v n="$1" -v l="$2" -v dp="$dp_loss" -v s="$single_loss" -v b="$3" -v t="$4" 'BEGIN {
-      printf "| %s | %.4f | %.3fx | %.3fx | %s | %d s |\n", n, l, l / dp, l / s,
+      printf "| %s | %.4f | %s | %s | %s | %d s |\n", n, l,
+        (dp > 0 ? sprintf("%.3fx", l / dp) : "-"), (s > 0 ? sprintf("%.3fx", l / s) : "-"),
         (b > 0 ? sprintf("%.2f MB", b / 1e6) : "-"), t }'
   done
 } | tee "$out"

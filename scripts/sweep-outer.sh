@@ -6,6 +6,7 @@
 # plain SGD on the averaged pseudo-gradient; lr 1 with momentum 0 is plain averaging). Prints
 # one table, also written to BUILD_DIR/sweep-outer.md. About 2 minutes per point on 2 cores.
 # Usage: scripts/sweep-outer.sh BUILD_DIR CODEC "LR:MOMENTUM ..." [ROUNDS] [H]
+# INNER_LR (environment) sets the workers' peak inner learning rate (default 6e-3, the miners').
 set -euo pipefail
 build=${1:-build}
 codec=${2:-int8}
@@ -30,7 +31,7 @@ dir = "$(pwd)/data/corpus"
 [train]
 steps = $steps
 batch = $batch
-lr = 3e-3
+lr = ${INNER_LR:-6e-3}
 min_lr_ratio = 0.1
 warmup_steps = 10
 seed = 1
@@ -45,7 +46,7 @@ TOML
   echo
   echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
-  echo "- micro, $workers workers x batch $batch, H $h, $rounds rounds, codec $codec"
+  echo "- micro, $workers workers x batch $batch, H $h, $rounds rounds, codec $codec, inner lr ${INNER_LR:-6e-3}"
   echo
   echo "| outer lr | momentum | held-out loss |"
   echo "|---|---|---|"
