@@ -6,7 +6,8 @@
 # plain SGD on the averaged pseudo-gradient; lr 1 with momentum 0 is plain averaging). Prints
 # one table, also written to BUILD_DIR/sweep-outer.md. About 2 minutes per point on 2 cores.
 # Usage: scripts/sweep-outer.sh BUILD_DIR CODEC "LR:MOMENTUM ..." [ROUNDS] [H]
-# INNER_LR (environment) sets the workers' peak inner learning rate (default 6e-3, the miners').
+# INNER_LR (environment) sets the workers' peak inner learning rate (default 6e-3, the miners');
+# TOPK_FRACTION the share of each chunk the topk codec keeps (default 0.015, the validators').
 set -euo pipefail
 build=${1:-build}
 codec=${2:-int8}
@@ -57,6 +58,7 @@ for p in $points; do
   name="lr${lr}_m${m}"
   "$bin" train --config "$dir/train.toml" --metrics "$dir/$name.jsonl" --no-progress \
     --workers $workers --local-steps "$h" --codec "$codec" --outer-lr "$lr" --outer-momentum "$m" \
+    --topk-fraction "${TOPK_FRACTION:-0.015}" \
     > "$dir/$name.log" 2>&1
   loss=$(grep -o '"heldout_loss":[0-9.e+-]*' "$dir/$name.jsonl" | tail -1 | cut -d: -f2)
   echo "| $lr | $m | $loss |" | tee -a "$out"
