@@ -7,7 +7,7 @@
 #     through c10d Gloo, ROUNDS x H steps (`loconet train --dp 2` with batch 16 per rank: two
 #     processes, one thread each, so that 2 cores are not oversubscribed);
 #   - DiLoCo simulation: 4 workers of batch 8, H local steps, int8 pseudo-gradients with error
-#     feedback, outer Nesterov 0.7 / 0.9 (`loconet train --workers 4`, in one process);
+#     feedback, the default outer step, plain averaging (`loconet train --workers 4`, one process);
 #   - devnet: a validator and 4 miners as processes over ZeroMQ with `make demo`'s settings
 #     (`loconet devnet`, H local steps of batch 8, ROUNDS rounds), without overlap (with it the
 #     miners would train more tokens than the others: `make bench-utilization` measures that).
@@ -15,14 +15,14 @@
 # page with seed 1 xor 0x5eed (the validator's `heldout_loss` and `loconet train`'s evaluation),
 # so the losses are on the same 32,768 tokens. Every row gets its best inner schedule from the
 # sweep in docs/benchmarks.md ("The inner schedule"): peak lr 3e-3 for the single node and 6e-3
-# for the others (the devnet miners' default), 10 warm-up steps, cosine to 10% over the run. Prints one table, also written to
-# BUILD_DIR/bench-network.md. About 12 minutes on 2 cores with the default 10 rounds.
+# for the others (the devnet miners' default), 10 warm-up steps, cosine to 10% over the run.
+# Prints one table, also written to BUILD_DIR/bench-network.md. About 12 minutes on 2 cores with the default 10 rounds.
 # Usage: scripts/bench-network.sh BUILD_DIR [ROUNDS] [H]
 # OUTER=LR:MOMENTUM (environment) sets the outer step of the simulation and the devnet's
 # validator (default: their defaults); the output then goes to BUILD_DIR/bench-network-LR-MOMENTUM.md.
 # LR and WARMUP (environment) set the inner peak learning rate and warm-up steps of every row
-# (default: each row's best, above, and 10), BENCH_DIR and BENCH_OUT the working folder and the table file, and RUNS
-# picks rows by name (default: all four; a ratio column shows "-" without its reference row).
+# (default: each row's best, above, and 10), BENCH_DIR and BENCH_OUT the working folder and the
+# table file, and RUNS picks rows by name (default: all four; a ratio column shows "-" without its reference row).
 # scripts/sweep-inner.sh uses these.
 set -euo pipefail
 build=${1:-build}
