@@ -605,8 +605,8 @@ class Miner : public MinerLink {
       req.mutable_get_round();
       auto reply = Call(req, links_.size() > 1 ? 1 : 3);
       if (!reply.ok()) {
-        // A validator scoring a round answers nothing until it is done; one that stays silent
-        // for three requests in a row is left for the next in the lead order (after a
+        // A validator answers while it scores a round (with "no round is open"); one that stays
+        // silent for three requests in a row is down and left for the next in the lead order (after a
         // failover, the new lead; any follower answers with the lead's round).
         if (links_.size() > 1 && ++silent_ >= 3) {
           spdlog::warn("validator {} did not answer 3 requests ({}); following validator {} now",

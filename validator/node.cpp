@@ -7,6 +7,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -156,6 +158,25 @@ struct ValidatorNode::Impl {
       return Status::Ok();
     }
     return r.status();
+  }
+
+  // Runs `work` (a round's scoring) on a thread of its own and keeps answering requests on this
+  // one until it is done, so that miners polling for the next round get "no round is open"
+  // rather than silence, and a miner following several validators does not take a busy lead
+  // for a dead one. `work` must only read what requests can change: the global model (requests
+  // are served from its cache), the round's accepted updates (a closed round accepts none) and
+  // the round's evaluation data.
+  template <typename T>
+  Result<T> WhileServing(std::function<Result<T>()> work) {
+    std::future<Result<T>> done = std::async(std::launch::async, std::move(work));
+    while (done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      Status served_ok = Serve(20);
+      if (!served_ok.ok()) {
+        done.wait();
+        return served_ok;
+      }
+    }
+    return done.get();
   }
 
   void RefreshModelCache() {
@@ -428,7 +449,9 @@ struct ValidatorNode::Impl {
     std::vector<PendingUpdate> pending;
     for (const AcceptedUpdate* a : kept) pending.push_back(Pending(a));
     LOCONET_ASSIGN_OR_RETURN(RoundMeasurements measurements,
-                             MeasureUpdates(model, pending, ev, cfg.threads));
+                             WhileServing<RoundMeasurements>([&] {
+                               return MeasureUpdates(model, pending, ev, cfg.threads);
+                             }));
     // Without evaluating the blocks again.
     const double base_loss = MeanLoss(measurements.base_losses);
     RoundOutcome outcome;
@@ -543,9 +566,12 @@ struct ValidatorNode::Impl {
       norms.push_back(a->norm);
       pending.push_back(Pending(a));
     }
+    const double clip = MedianNorm(norms);
     LOCONET_ASSIGN_OR_RETURN(std::vector<double> added,
-                             MeasureContributions(model, pending, blocks, base_loss,
-                                                  cfg.eval_lr, MedianNorm(norms), cfg.threads));
+                             WhileServing<std::vector<double>>([&] {
+                               return MeasureContributions(model, pending, blocks, base_loss,
+                                                           cfg.eval_lr, clip, cfg.threads);
+                             }));
     size_t i = 0;
     for (auto& [k, m] : in_mean) {
       m->alone = m->improvement;

@@ -1,8 +1,9 @@
 // The validator node: announces rounds, answers every request on its ROUTER socket, gates and
 // scores submissions, aggregates the accepted updates into the next global model, writes one
 // signed ledger batch per round and publishes announcements, model updates and round status on
-// its PUB socket. One thread runs a node; Run returns when the configured rounds are done or
-// *stop becomes true.
+// its PUB socket. One thread runs a node; while a round is scored (on threads of its own) that
+// thread keeps answering requests. Run returns when the configured rounds are done or *stop
+// becomes true.
 #pragma once
 
 #include <atomic>
