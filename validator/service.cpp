@@ -32,12 +32,13 @@ Service::Service(const ServiceState& state)
       guard_(state.id->public_key(),
              static_cast<int64_t>(state.cfg->request_window_seconds * 1000)) {}
 
-Bytes Service::Reply(Code code, const std::string& message, const std::string& payload) {
+Bytes Service::Reply(Code code, const std::string& message, const std::string& payload,
+                     bool counted) {
   proto::Reply r =
       sync::MakeReply(code == Code::kOk ? Status::Ok() : Status(code, message), s_.round->round);
   if (code == Code::kOk) r.set_message(message);
   r.set_payload(payload);
-  if (code != Code::kOk) {
+  if (code != Code::kOk && counted) {
     s_.round->rejection_counts[CodeName(code)]++;
     s_.metrics->CountRejection(code);
   }
@@ -113,7 +114,9 @@ Bytes Service::Dispatch(const Bytes& request, const sync::Peer& peer) {
     case proto::Request::kGetTerms:
       return HandleGetTerms();
     case proto::Request::kGetRound:
-      if (!s_.round->open) return Reply(Code::kUnavailable, "no round is open");
+      // An answer, not a rejection: miners ask again until the next round opens, also while
+      // the last one is scored.
+      if (!s_.round->open) return Reply(Code::kUnavailable, "no round is open", "", false);
       return Reply(Code::kOk, "round " + std::to_string(s_.round->round),
                    s_.round->announcement.SerializeAsString());
     case proto::Request::kSubmission:

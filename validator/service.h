@@ -61,7 +61,10 @@ class Service {
 
  private:
   Bytes Dispatch(const Bytes& request, const sync::Peer& peer);
-  Bytes Reply(Code code, const std::string& message, const std::string& payload = "");
+  // A reply with `code`; one that is not kOk counts as a rejection (status line, metrics) unless
+  // `counted` is false.
+  Bytes Reply(Code code, const std::string& message, const std::string& payload = "",
+              bool counted = true);
   Bytes Reject(const PublicKey* miner, Code code, const std::string& message);
   Bytes HandleRegister(const PublicKey& sender, const proto::Register& r);
   Bytes HandleGetTerms();

@@ -2,6 +2,8 @@
 // round hears "no round is open" instead of nothing, and a late submission gets its reason. A
 // validator in this process, fed trained updates, asked while it closes the round they complete.
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <string>
 
 #include "core/status.h"
 #include "ledger/bodies.h"
@@ -89,4 +91,11 @@ TEST_CASE("a validator answers requests while it scores a round", "[validator][n
   }
   CHECK(scored == 3);
   CHECK(stepped);
+  // The round's status line counts the late submission as a rejection, and the polls for a
+  // round (before it opened and while it closed) as answers, not rejections.
+  std::ifstream status(v.cfg.status_file);
+  std::string line, last;
+  while (std::getline(status, line)) last = line;
+  INFO(last);
+  CHECK(last.find("\"rejections\":{\"wrong_round\":1}") != std::string::npos);
 }
