@@ -12,8 +12,9 @@
 #     (`loconet devnet`, H local steps of batch 8, ROUNDS rounds), without overlap (with it the
 #     miners would train more tokens than the others: `make bench-utilization` measures that).
 # All four draw their held-out batches the same way: 32 batches of 8 rows from every held-out
-# page with seed 1 xor 0x5eed (the validator's `heldout_loss` and `loconet train`'s evaluation),
-# so the losses are on the same 32,768 tokens. Every row gets its best inner schedule from the
+# page with seed 1 xor 0x5eed (the validator's `heldout_loss`, `score.heldout_batch` 8 in the
+# devnet, and `loconet train`'s evaluation with `eval.batch` 8, whatever the training batch), so
+# the losses are on the same 32,768 tokens. Every row gets its best inner schedule from the
 # sweep in docs/benchmarks.md ("The inner schedule"): peak lr 3e-3 for the single node and 6e-3
 # for the others (the devnet miners' default), 10 warm-up steps, cosine to 10% over the run.
 # Prints one table, also written to BUILD_DIR/bench-network.md. About 12 minutes on 2 cores with the default 10 rounds.
@@ -23,13 +24,15 @@
 # LR and WARMUP (environment) set the inner peak learning rate and warm-up steps of every row
 # (default: each row's best, above, and 10), BENCH_DIR and BENCH_OUT the working folder and the
 # table file, and RUNS picks rows by name (default: all four; a ratio column shows "-" without its reference row).
-# scripts/sweep-inner.sh uses these.
+# WORKER_BATCH (environment, default 8) is the batch of every worker: the single node's, each
+# DiLoCo worker's and miner's, and a quarter of synchronous data parallel's global batch; pass H
+# scaled by 8 / WORKER_BATCH to keep the tokens equal. scripts/sweep-inner.sh uses these.
 set -euo pipefail
 build=${1:-build}
 rounds=${2:-10}
 h=${3:-30}
 workers=4
-batch=8
+batch=${WORKER_BATCH:-8}
 bin="$build/apps/loconet"
 out="$build/bench-network.md"
 outer=()
@@ -76,6 +79,7 @@ threads = 0
 [eval]
 every = $steps
 batches = 32
+batch = 8
 
 [checkpoint]
 path = "$(pwd)/$dir/$name/checkpoint.pt"

@@ -56,6 +56,7 @@ Result<TrainOptions> LoadTrainOptions(const std::string& path) {
   const std::string precision = c.Str("train.precision", std::string("fp32"));
   o.eval_every = c.Int("eval.every", o.eval_every, 1, int64_t{1} << 40);
   o.eval_batches = c.Int("eval.batches", o.eval_batches, 1, 100000);
+  o.eval_batch = c.Int("eval.batch", 0, 0, 4096);
   o.workers = static_cast<int>(c.Int("diloco.workers", 1, 1, 1024));
   o.local_steps = c.Int("diloco.local_steps", 0, 0, int64_t{1} << 40);
   o.outer_lr = c.Real("diloco.outer_lr", o.outer_lr, 0.0, 10.0);
@@ -600,7 +601,9 @@ Result<TrainSummary> RunTraining(const TrainOptions& options) {
                                              " tokens are shorter than the model context + 1");
   }
   LOCONET_ASSIGN_OR_RETURN(std::vector<torch::Tensor> eval,
-                           HeldOutBlocks(data.heldout, options.batch, cfg.context,
+                           HeldOutBlocks(data.heldout,
+                                         options.eval_batch > 0 ? options.eval_batch : options.batch,
+                                         cfg.context,
                                          options.eval_batches, options.seed ^ 0x5eed));
   spdlog::info("model {}: {} parameters; {} training pages, {} held-out pages", cfg.name,
                cfg.ParameterCount(), data.train.num_pages(), data.heldout.num_pages());

@@ -28,6 +28,7 @@ struct TrainOptions {
   Precision precision = Precision::kFp32;  // of the inner steps' forward pass (trainer/precision.h)
   int64_t eval_every = 100;              // steps between held-out evaluations
   int64_t eval_batches = 8;
+  int64_t eval_batch = 0;  // rows per held-out batch; 0: the training batch (per rank with --dp)
   // DiLoCo simulation: used when workers > 1 or local_steps > 0 (and not sync_dp).
   int workers = 1;
   int64_t local_steps = 0;               // H

@@ -59,6 +59,7 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.measure =
       c.Str("score.measure", std::string("leave_one_out"), {"alone", "leave_one_out"});
   v.eval_batches = static_cast<uint32_t>(c.Int("score.eval_batches", 32, 2, 10000));
+  v.heldout_batch = static_cast<uint32_t>(c.Int("score.heldout_batch", v.batch, 0, 4096));
   v.eval_pages = static_cast<uint32_t>(c.Int("score.eval_pages", 64, 1, 1 << 20));
   v.ema_alpha = c.Real("score.ema_alpha", 0.3, 0.0, 1.0);
   v.score_cap = c.Real("score.cap", 0.0002, 0.0, 1.0);

@@ -63,6 +63,8 @@ struct ValidatorConfig {
   // "leave_one_out" (what the update adds to the mean of the round's kept updates).
   std::string measure = "leave_one_out";
   uint32_t eval_batches = 32;
+  uint32_t heldout_batch = 0;  // rows per batch of the fixed held-out set (status heldout_loss);
+                               // 0: `batch`
   uint32_t eval_pages = 64;  // unassigned training pages the evaluation batches come from
   double outer_lr = 1.0, outer_momentum = 0.0;  // plain averaging (docs/benchmarks.md)
   // Score.

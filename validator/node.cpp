@@ -1015,8 +1015,9 @@ struct ValidatorNode::Impl {
     node_metrics.SetRound(round.round);
     node_metrics.SetRegisteredMiners(registry.size());
     LOCONET_ASSIGN_OR_RETURN(status_blocks,
-                             DrawBlocks(*heldout, AllPages(*heldout), cfg.batch, cfg.model.context,
-                                        cfg.seed ^ 0x5eed, cfg.eval_batches));
+                             DrawBlocks(*heldout, AllPages(*heldout),
+                                        cfg.heldout_batch > 0 ? cfg.heldout_batch : cfg.batch,
+                                        cfg.model.context, cfg.seed ^ 0x5eed, cfg.eval_batches));
     if (!cfg.status_file.empty()) status_out.open(cfg.status_file, std::ios::app);
     LOCONET_ASSIGN_OR_RETURN(
         server, sync::RouterServer::Bind(cfg.router_endpoint, cfg.pub_endpoint,

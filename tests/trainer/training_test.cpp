@@ -57,6 +57,30 @@ TEST_CASE("a short training run lowers the held-out loss", "[trainer]") {
   CHECK(summary->tokens == 60 * 8 * 32);
 }
 
+TEST_CASE("eval.batch measures runs of different batches on the same held-out rows",
+          "[trainer]") {
+  TempDir dir;
+  TrainOptions small = NanoCorpus(dir);
+  small.steps = 1;
+  small.batch = 2;
+  TrainOptions large = small;
+  large.batch = 8;
+  // The same initial model (same seed): the step-0 loss differs only if the held-out rows do.
+  auto a = RunTraining(small);
+  auto b = RunTraining(large);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(a->curve.front().heldout_loss != b->curve.front().heldout_loss);
+  small.eval_batch = 8;
+  large.eval_batch = 8;
+  auto c = RunTraining(small);
+  auto d = RunTraining(large);
+  REQUIRE(c.ok());
+  REQUIRE(d.ok());
+  CHECK(c->curve.front().heldout_loss == d->curve.front().heldout_loss);
+  CHECK(c->curve.front().heldout_loss == b->curve.front().heldout_loss);
+}
+
 TEST_CASE("resuming from a checkpoint reproduces an uninterrupted run exactly", "[trainer]") {
   TempDir dir;
   TrainOptions straight = NanoCorpus(dir);

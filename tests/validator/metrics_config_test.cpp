@@ -1,6 +1,6 @@
 // Keys of the validator and miner configs that the loaders check: the metrics keys (off by
 // default, loopback unless made public, and the commented examples in configs/ load when
-// uncommented) and score.measure's values.
+// uncommented), score.measure's values and score.heldout_batch's default.
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <string>
@@ -143,4 +143,18 @@ TEST_CASE("score.measure takes alone or leave_one_out and names itself otherwise
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().code() == Code::kConfigError);
   CHECK(bad.status().message().find("score.measure") != std::string::npos);
+}
+
+TEST_CASE("score.heldout_batch defaults to the round's batch and can fix the status loss's rows",
+          "[validator]") {
+  TempDir dir;
+  auto v = LoadValidatorConfig(Validator(dir, "\n[round]\nbatch = 4\n"));
+  INFO(v.status().ToString());
+  REQUIRE(v.ok());
+  CHECK(v->heldout_batch == 4);
+  auto fixed =
+      LoadValidatorConfig(Validator(dir, "\n[round]\nbatch = 4\n[score]\nheldout_batch = 8\n"));
+  INFO(fixed.status().ToString());
+  REQUIRE(fixed.ok());
+  CHECK(fixed->heldout_batch == 8);
 }
