@@ -27,22 +27,9 @@ RoundResult RunRound(const std::vector<std::pair<uint8_t, Kind>>& miners, int st
   RunningValidator v(
       dir, [&](ValidatorConfig* c) { c->min_miners = static_cast<int64_t>(miners.size()); }, 50);
   Client client = v.Connect();
-  for (const auto& [key, kind] : miners) {
-    proto::Request reg;
-    reg.mutable_register_()->set_name("m");
-    REQUIRE(client.Call(Key(key), reg).accepted());
-  }
-  proto::Request get;
-  get.mutable_get_round();
-  proto::Reply round_reply;
-  for (int i = 0; i < 100; ++i) {
-    round_reply = client.Call(Key(miners[0].first), get);
-    if (round_reply.accepted()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  REQUIRE(round_reply.accepted());
-  proto::RoundAnnouncement a;
-  REQUIRE(a.ParseFromString(round_reply.payload()));
+  std::vector<uint8_t> keys;
+  for (const auto& [key, kind] : miners) keys.push_back(key);
+  const proto::RoundAnnouncement a = RegisterAndAwaitRound(client, keys);
   for (const auto& [key, kind] : miners) {
     proto::Reply r =
         client.Call(Key(key), Trained(v.cfg, a, Key(key), kind, dir.path(), steps, lr));

@@ -28,22 +28,7 @@ TEST_CASE("a validator answers requests while it scores a round", "[validator][n
       },
       60);
   Client client = v.Connect();
-  for (uint8_t key : {61, 62, 63}) {
-    proto::Request reg;
-    reg.mutable_register_()->set_name("m");
-    REQUIRE(client.Call(Key(key), reg).accepted());
-  }
-  proto::Request get;
-  get.mutable_get_round();
-  proto::Reply round_reply;
-  for (int i = 0; i < 100; ++i) {
-    round_reply = client.Call(Key(61), get);
-    if (round_reply.accepted()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  REQUIRE(round_reply.accepted());
-  proto::RoundAnnouncement a;
-  REQUIRE(a.ParseFromString(round_reply.payload()));
+  const proto::RoundAnnouncement a = RegisterAndAwaitRound(client, {61, 62, 63});
   REQUIRE(a.round() == 0);
   // Built before the first is sent, so that the validator's close starts right after the last.
   const proto::Request first = Trained(v.cfg, a, Key(61), Kind::kHonest, dir.path(), 10, 1e-3);
@@ -53,6 +38,8 @@ TEST_CASE("a validator answers requests while it scores a round", "[validator][n
   REQUIRE(client.Call(Key(62), second).accepted());
   REQUIRE(client.Call(Key(63), third).accepted());
   // Every eligible miner has submitted: the validator closes round 0 now.
+  proto::Request get;
+  get.mutable_get_round();
   const proto::Reply polled = client.Call(Key(61), get);
   INFO(polled.message());
   CHECK_FALSE(polled.accepted());

@@ -1,11 +1,12 @@
 // A submission as a miner would build it, for tests that feed a validator in this process:
 // AdamW steps from the validator's initial model on the miner's assigned pages, encoded with the
-// round's codec, optionally turned into an attack.
+// round's codec, optionally turned into an attack; and the registration and round poll before it.
 #pragma once
 
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/keys.h"
@@ -13,6 +14,7 @@
 #include "datasets/loader.h"
 #include "sync/codec.h"
 #include "sync/messages.pb.h"
+#include "tests/validator/fixture.h"
 #include "trainer/gpt.h"
 #include "trainer/local_trainer.h"
 #include "trainer/params.h"
@@ -80,6 +82,29 @@ inline proto::Request Trained(const ValidatorConfig& cfg, const proto::RoundAnno
   sync::ErrorFeedback none(0.0);
   EncodeDeltas(*model, delta, **codec, none, s->mutable_tensors());
   return req;
+}
+
+// Registers Key(k) for every k in `keys` and polls until the validator announces a round;
+// returns the announcement.
+inline proto::RoundAnnouncement RegisterAndAwaitRound(Client& client,
+                                                      const std::vector<uint8_t>& keys) {
+  for (uint8_t k : keys) {
+    proto::Request reg;
+    reg.mutable_register_()->set_name("m");
+    REQUIRE(client.Call(Key(k), reg).accepted());
+  }
+  proto::Request get;
+  get.mutable_get_round();
+  proto::Reply round_reply;
+  for (int i = 0; i < 100; ++i) {
+    round_reply = client.Call(Key(keys.front()), get);
+    if (round_reply.accepted()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(round_reply.accepted());
+  proto::RoundAnnouncement a;
+  REQUIRE(a.ParseFromString(round_reply.payload()));
+  return a;
 }
 
 }  // namespace loconet::testing
