@@ -119,9 +119,10 @@ Status RunDevnet(const DevnetOptions& o, const std::atomic<bool>& stop, std::ost
       if (o.outer_lr >= 0) vc << "outer_lr = " << o.outer_lr << "\n";
       if (o.outer_momentum >= 0) vc << "outer_momentum = " << o.outer_momentum << "\n";
     }
-    // The global held-out loss on the same 32 batches of 8 rows whatever the miners' batch, so
-    // that devnets at different batches compare (scripts/bench-network.sh).
-    vc << "\n[score]\nheldout_batch = 8\n";
+    // Scores and the global held-out loss on batches of 8 rows whatever the miners' batch: the
+    // scoring sample of the incentive benchmark, and devnets at different batches compare
+    // (scripts/bench-network.sh).
+    vc << "\n[score]\neval_batch = 8\nheldout_batch = 8\n";
     if (!o.score_measure.empty()) vc << "measure = " << Quote(o.score_measure) << "\n";
     for (size_t j = 0; j < vplans.size() && nv > 1; ++j) {
       if (j == i) continue;

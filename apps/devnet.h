@@ -37,8 +37,10 @@ struct DevnetOptions {
   std::string data_dir = "data/corpus";
   std::string dir = "runs/devnet";
   std::string binary;  // the loconet executable; empty: this process's own
-  uint32_t local_steps = 20;
-  uint32_t batch = 8;
+  // 60 steps of 4 rows: the per-miner batch that trained best at equal tokens (docs/benchmarks.md,
+  // "The per-worker batch").
+  uint32_t local_steps = 60;
+  uint32_t batch = 4;
   uint32_t pages_per_miner = 0;  // 0: the validator's default, no window read twice a round
   double round_seconds = 120;
   bool adaptive_deadline = false;  // round.adaptive_deadline: round_seconds is then the ceiling

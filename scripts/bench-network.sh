@@ -2,37 +2,45 @@
 # `make bench-network`: the network beside one machine at equal training tokens (issue 13).
 # Trains the micro model on the default corpus four ways with the same number of tokens and
 # measures each final model on the same held-out batches:
-#   - single node: one model, batch 8, 4 x ROUNDS x H steps (`loconet train`);
-#   - synchronous data parallel: a global batch of 4 x 8 rows, gradients all-reduced every step
-#     through c10d Gloo, ROUNDS x H steps (`loconet train --dp 2` with batch 16 per rank: two
+#   - single node: one model of batch SINGLE_BATCH (default 8) (`loconet train`);
+#   - synchronous data parallel: 4 workers of DP_BATCH rows (default 2), gradients all-reduced
+#     every step through c10d Gloo (`loconet train --dp 2` with 2 x DP_BATCH rows per rank: two
 #     processes, one thread each, so that 2 cores are not oversubscribed);
-#   - DiLoCo simulation: 4 workers of batch 8, H local steps, int8 pseudo-gradients with error
-#     feedback, the default outer step, plain averaging (`loconet train --workers 4`, one process);
+#   - DiLoCo simulation: 4 workers of WORKER_BATCH rows (default 4), H local steps, int8
+#     pseudo-gradients with error feedback, the default outer step, plain averaging (`loconet
+#     train --workers 4`, one process);
 #   - devnet: a validator and 4 miners as processes over ZeroMQ with `make demo`'s settings
-#     (`loconet devnet`, H local steps of batch 8, ROUNDS rounds), without overlap (with it the
-#     miners would train more tokens than the others: `make bench-utilization` measures that).
+#     (`loconet devnet`, H local steps of WORKER_BATCH rows, ROUNDS rounds), without overlap (with
+#     it the miners would train more tokens than the others: `make bench-utilization` measures
+#     that).
+# The tokens are 4 x ROUNDS x H x WORKER_BATCH x context for every row (the step counts follow
+# each row's batch), and each row's batch is its best from the sweep in docs/benchmarks.md ("The
+# per-worker batch").
 # All four draw their held-out batches the same way: 32 batches of 8 rows from every held-out
 # page with seed 1 xor 0x5eed (the validator's `heldout_loss`, `score.heldout_batch` 8 in the
 # devnet, and `loconet train`'s evaluation with `eval.batch` 8, whatever the training batch), so
 # the losses are on the same 32,768 tokens. Every row gets its best inner schedule from the
-# sweep in docs/benchmarks.md ("The inner schedule"): peak lr 3e-3 for the single node and 6e-3
-# for the others (the devnet miners' default), 10 warm-up steps, cosine to 10% over the run.
-# Prints one table, also written to BUILD_DIR/bench-network.md. About 12 minutes on 2 cores with the default 10 rounds.
+# sweeps in docs/benchmarks.md ("The inner schedule", "The per-worker batch"): peak lr 3e-3 for
+# the single node and synchronous data parallel (at its 4 x 2 rows), 6e-3 for the DiLoCo rows
+# (the devnet miners' default), 10 warm-up steps, cosine to 10% over the run.
+# Prints one table, also written to BUILD_DIR/bench-network.md. About 14 minutes on 2 cores with
+# the default 10 rounds.
 # Usage: scripts/bench-network.sh BUILD_DIR [ROUNDS] [H]
 # OUTER=LR:MOMENTUM (environment) sets the outer step of the simulation and the devnet's
 # validator (default: their defaults); the output then goes to BUILD_DIR/bench-network-LR-MOMENTUM.md.
 # LR and WARMUP (environment) set the inner peak learning rate and warm-up steps of every row
 # (default: each row's best, above, and 10), BENCH_DIR and BENCH_OUT the working folder and the
 # table file, and RUNS picks rows by name (default: all four; a ratio column shows "-" without its reference row).
-# WORKER_BATCH (environment, default 8) is the batch of every worker: the single node's, each
-# DiLoCo worker's and miner's, and a quarter of synchronous data parallel's global batch; pass H
-# scaled by 8 / WORKER_BATCH to keep the tokens equal. scripts/sweep-inner.sh uses these.
+# SINGLE_BATCH, DP_BATCH and WORKER_BATCH (environment) set the rows per step of the rows
+# above; scripts/sweep-inner.sh sets all three alike.
 set -euo pipefail
 build=${1:-build}
 rounds=${2:-10}
-h=${3:-30}
+h=${3:-60}
 workers=4
-batch=${WORKER_BATCH:-8}
+batch=${WORKER_BATCH:-4}
+single_batch=${SINGLE_BATCH:-8}
+dp_batch=${DP_BATCH:-2}
 bin="$build/apps/loconet"
 out="$build/bench-network.md"
 outer=()
@@ -41,6 +49,7 @@ if [ -n "${OUTER:-}" ]; then
   out="$build/bench-network-${OUTER%%:*}-${OUTER##*:}.md"
 fi
 lr_single=${LR:-3e-3}
+lr_dp=${LR:-3e-3}
 lr=${LR:-6e-3}
 warmup=${WARMUP:-10}
 runs=" ${RUNS:-single sync_dp diloco_sim devnet} "
@@ -99,11 +108,13 @@ wanted() { [[ "$runs" == *" $1 "* ]]; }
 results=()
 if wanted single; then
   echo "bench-network: single node" >&2
-  results+=("$(ROW_LR=$lr_single train single $((workers * rounds * h)))")
+  results+=("$(ROW_LR=$lr_single BATCH=$single_batch \
+    train single $((workers * rounds * h * batch / single_batch)))")
 fi
 if wanted sync_dp; then
   echo "bench-network: synchronous data parallel" >&2
-  results+=("$(BATCH=$((workers * batch / 2)) train sync_dp $((rounds * h)) --dp 2)")
+  results+=("$(ROW_LR=$lr_dp BATCH=$((workers * dp_batch / 2)) \
+    train sync_dp $((rounds * h * batch / dp_batch)) --dp 2)")
 fi
 if wanted diloco_sim; then
   echo "bench-network: DiLoCo simulation" >&2
@@ -134,8 +145,9 @@ single_loss=$(row_loss single)
   echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
   [ -n "${OUTER:-}" ] && echo "- outer step of the simulation and the devnet: ${outer[*]}"
-  echo "- inner schedule: peak lr $lr_single (single) and $lr (the others), $warmup warm-up steps, cosine to 10%"
+  echo "- inner schedule: peak lr $lr_single (single), $lr_dp (sync DP) and $lr (DiLoCo, devnet), $warmup warm-up steps, cosine to 10%"
   echo "- micro model, $tokens training tokens each ($workers x $rounds rounds x H $h x batch $batch x context $context)"
+  echo "- rows per step: single $single_batch, sync DP $workers x $dp_batch, DiLoCo and devnet $workers x $batch"
   echo
   echo "| run | held-out loss | vs sync DP | vs single node | bytes sent per worker | wall time |"
   echo "|---|---|---|---|---|---|"

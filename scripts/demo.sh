@@ -11,7 +11,7 @@ bin=${1:-build/apps/loconet}
 listen=${DASHBOARD_LISTEN:-127.0.0.1:8080}
 validators=${DEMO_VALIDATORS:-1}
 "$bin" data prepare --out data/corpus --cache data/cache
-"$bin" devnet --validators "$validators" --miners 3 --rounds 10 --local-steps 30 --batch 8 \
+"$bin" devnet --validators "$validators" --miners 3 --rounds 10 --local-steps 60 --batch 4 \
   --model configs/models/micro.toml --data data/corpus --dir runs/devnet \
   --dashboard "$listen" --cache data/cache
 model=runs/devnet/validator/state.pt

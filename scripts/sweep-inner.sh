@@ -31,7 +31,8 @@ for p in $points; do
   batch=${batch:-8}
   point_h=$((h * 8 / batch))
   name="runs/sweep-inner/lr${lr}_w${warmup}_b${batch}"
-  table=$(LR=$lr WARMUP=$warmup WORKER_BATCH=$batch RUNS="$runs" BENCH_DIR="$name" \
+  table=$(LR=$lr WARMUP=$warmup WORKER_BATCH=$batch SINGLE_BATCH=$batch DP_BATCH=$batch \
+    RUNS="$runs" BENCH_DIR="$name" \
     BENCH_OUT="$name.md" bash scripts/bench-network.sh "$build" "$rounds" "$point_h" 2>/dev/null |
     grep '^| [a-z_]* | [0-9]')
   row="| $lr | $warmup | $batch | $point_h |"

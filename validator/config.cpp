@@ -45,8 +45,8 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.adaptive_deadline = c.Bool("round.adaptive_deadline", false);
   v.min_seconds = c.Real("round.min_seconds", 1, 0.1, 86400);
   v.deadline_spread = c.Real("round.deadline_spread", 3, 0, 100);
-  v.local_steps = static_cast<uint32_t>(c.Int("round.local_steps", 50, 1, 1000000));
-  v.batch = static_cast<uint32_t>(c.Int("round.batch", 16, 1, 4096));
+  v.local_steps = static_cast<uint32_t>(c.Int("round.local_steps", 200, 1, 1000000));
+  v.batch = static_cast<uint32_t>(c.Int("round.batch", 4, 1, 4096));
   v.pages_per_miner = static_cast<uint32_t>(c.Int("round.pages_per_miner", 0, 0, 1 << 30));
   v.codec.name = c.Str("round.codec", std::string("int8"), {"fp32", "int8", "topk"});
   v.codec.chunk = static_cast<uint32_t>(c.Int("round.codec_chunk", 4096, 16, 1 << 24));
@@ -59,6 +59,7 @@ Result<ValidatorConfig> LoadValidatorConfig(const std::string& path) {
   v.measure =
       c.Str("score.measure", std::string("leave_one_out"), {"alone", "leave_one_out"});
   v.eval_batches = static_cast<uint32_t>(c.Int("score.eval_batches", 32, 2, 10000));
+  v.eval_batch = static_cast<uint32_t>(c.Int("score.eval_batch", v.batch, 0, 4096));
   v.heldout_batch = static_cast<uint32_t>(c.Int("score.heldout_batch", v.batch, 0, 4096));
   v.eval_pages = static_cast<uint32_t>(c.Int("score.eval_pages", 64, 1, 1 << 20));
   v.ema_alpha = c.Real("score.ema_alpha", 0.3, 0.0, 1.0);

@@ -52,8 +52,8 @@ struct ValidatorConfig {
   bool adaptive_deadline = false;
   double min_seconds = 1;
   double deadline_spread = 3;
-  uint32_t local_steps = 50;  // H
-  uint32_t batch = 16;
+  uint32_t local_steps = 200;  // H
+  uint32_t batch = 4;
   uint32_t pages_per_miner = 0;  // 0: enough that a round reads no window twice
                                  // (datasets::PagesToCover), set at start
   sync::CodecSpec codec;
@@ -63,6 +63,10 @@ struct ValidatorConfig {
   // "leave_one_out" (what the update adds to the mean of the round's kept updates).
   std::string measure = "leave_one_out";
   uint32_t eval_batches = 32;
+  // Rows per batch of the scoring: the evaluation pages, the data check and the contamination
+  // check; 0: `batch`. Independent of the miners' batch, so the score's sample stays the same.
+  uint32_t eval_batch = 0;
+  uint32_t eval_rows() const { return eval_batch > 0 ? eval_batch : batch; }
   uint32_t heldout_batch = 0;  // rows per batch of the fixed held-out set (status heldout_loss);
                                // 0: `batch`
   uint32_t eval_pages = 64;  // unassigned training pages the evaluation batches come from

@@ -418,14 +418,14 @@ struct ValidatorNode::Impl {
                    round.round, eval_pages.size(), cfg.eval_pages);
     }
     LOCONET_ASSIGN_OR_RETURN(std::vector<torch::Tensor> blocks,
-                             DrawBlocks(*train, eval_pages, cfg.batch, cfg.model.context,
+                             DrawBlocks(*train, eval_pages, cfg.eval_rows(), cfg.model.context,
                                         SeedFrom(round.secret), cfg.eval_batches));
     // The held-out split's batches, for the contamination check only.
     std::vector<torch::Tensor> heldout_blocks;
     std::vector<double> heldout_base;
     if (cfg.contamination_z > 0) {
       LOCONET_ASSIGN_OR_RETURN(heldout_blocks,
-                               DrawBlocks(*heldout, AllPages(*heldout), cfg.batch,
+                               DrawBlocks(*heldout, AllPages(*heldout), cfg.eval_rows(),
                                           cfg.model.context, SeedFrom(round.secret) + 1,
                                           cfg.eval_batches));
     }

@@ -101,7 +101,7 @@ RoundEvaluation EvaluationSettings(const ValidatorConfig& cfg, const datasets::S
   c.pages_per_miner = cfg.pages_per_miner;
   c.data_pages = cfg.data_pages;
   c.data_batches = cfg.data_batches;
-  c.batch = cfg.batch;
+  c.batch = cfg.eval_rows();
   c.context = cfg.model.context;
   c.eval_lr = cfg.eval_lr;
   c.margin = cfg.data_margin;

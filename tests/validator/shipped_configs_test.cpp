@@ -22,6 +22,12 @@ TEST_CASE("the shipped validator config loads", "[validator]") {
   CHECK(v->outer_momentum == defaults.outer_momentum);
   CHECK(v->score_cap == defaults.score_cap);
   CHECK(v->work_cap == defaults.work_cap);
+  // The per-miner batch of the sweep (docs/benchmarks.md, "The per-worker batch"), with the
+  // scoring's rows kept apart from it.
+  CHECK(v->batch == 4);
+  CHECK(v->batch == defaults.batch);
+  CHECK(v->local_steps == defaults.local_steps);
+  CHECK(v->eval_rows() == 16);
 }
 
 TEST_CASE("the shipped miner config needs only the validator's key filled in", "[validator]") {
