@@ -1,6 +1,6 @@
 // Keys of the validator and miner configs that the loaders check: the metrics keys (off by
 // default, loopback unless made public, and the commented examples in configs/ load when
-// uncommented), score.measure's values and score.heldout_batch's default.
+// uncommented), score.measure's values, score.eval_batch's and score.heldout_batch's defaults.
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <string>
@@ -145,16 +145,20 @@ TEST_CASE("score.measure takes alone or leave_one_out and names itself otherwise
   CHECK(bad.status().message().find("score.measure") != std::string::npos);
 }
 
-TEST_CASE("score.heldout_batch defaults to the round's batch and can fix the status loss's rows",
-          "[validator]") {
+TEST_CASE(
+    "score.eval_batch and score.heldout_batch default to the round's batch and can be set apart",
+    "[validator]") {
   TempDir dir;
-  auto v = LoadValidatorConfig(Validator(dir, "\n[round]\nbatch = 4\n"));
+  auto v = LoadValidatorConfig(Validator(dir, "\n[round]\nbatch = 2\n"));
   INFO(v.status().ToString());
   REQUIRE(v.ok());
-  CHECK(v->heldout_batch == 4);
-  auto fixed =
-      LoadValidatorConfig(Validator(dir, "\n[round]\nbatch = 4\n[score]\nheldout_batch = 8\n"));
+  CHECK(v->heldout_batch == 2);
+  CHECK(v->eval_rows() == 2);
+  auto fixed = LoadValidatorConfig(Validator(
+      dir, "\n[round]\nbatch = 2\n[score]\neval_batch = 16\nheldout_batch = 8\n"));
   INFO(fixed.status().ToString());
   REQUIRE(fixed.ok());
   CHECK(fixed->heldout_batch == 8);
+  CHECK(fixed->eval_rows() == 16);
+  CHECK(fixed->batch == 2);
 }
