@@ -163,9 +163,9 @@ struct ValidatorNode::Impl {
   // Runs `work` (a round's scoring) on a thread of its own and keeps answering requests on this
   // one until it is done, so that miners polling for the next round get "no round is open"
   // rather than silence, and a miner following several validators does not take a busy lead
-  // for a dead one. `work` must only read what requests can change: the global model (requests
-  // are served from its cache), the round's accepted updates (a closed round accepts none) and
-  // the round's evaluation data.
+  // for a dead one. `work` must read nothing that a request changes: it reads the global model
+  // (requests are served from its cached bytes), the round's accepted updates (a closed round
+  // accepts none) and the round's evaluation data (drawn before).
   template <typename T>
   Result<T> WhileServing(std::function<Result<T>()> work) {
     std::future<Result<T>> done = std::async(std::launch::async, std::move(work));
