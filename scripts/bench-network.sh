@@ -32,7 +32,9 @@
 # (default: each row's best, above, and 10), BENCH_DIR and BENCH_OUT the working folder and the
 # table file, and RUNS picks rows by name (default: all four; a ratio column shows "-" without its reference row).
 # SINGLE_BATCH, DP_BATCH and WORKER_BATCH (environment) set the rows per step of the rows
-# above; scripts/sweep-inner.sh sets all three alike.
+# above; scripts/sweep-inner.sh sets all three alike. MODEL (environment) names another model
+# file (default configs/models/micro.toml; scripts/sweep-model.sh uses it); the tokens follow its
+# context.
 set -euo pipefail
 build=${1:-build}
 rounds=${2:-10}
@@ -58,7 +60,9 @@ out=${BENCH_OUT:-$out}
 rm -rf "$dir"
 mkdir -p "$dir"
 "$bin" data prepare --out data/corpus --cache data/cache > /dev/null
-context=$(grep -m1 '^context' configs/models/micro.toml | sed 's/[^0-9]//g')
+model=$(realpath "${MODEL:-configs/models/micro.toml}")
+model_name=$(grep -m1 '^name' "$model" | cut -d'"' -f2)
+context=$(grep -m1 '^context' "$model" | sed 's/[^0-9]//g')
 tokens=$((workers * rounds * h * batch * context))
 
 now() { date +%s.%N; }
@@ -71,7 +75,7 @@ train() {
   local name=$1 steps=$2
   shift 2
   cat > "$dir/$name.toml" <<EOF
-model = "$(pwd)/configs/models/micro.toml"
+model = "$model"
 
 [data]
 dir = "$(pwd)/data/corpus"
@@ -126,7 +130,7 @@ if wanted devnet; then
   # Without overlap: miners trained ahead while waiting would train more tokens than the others.
   "$bin" devnet --rounds "$rounds" --miners $workers --local-steps "$h" --batch $batch --no-overlap \
     --lr "$lr" --warmup "$warmup" "${outer[@]}" \
-    --model configs/models/micro.toml --data data/corpus --dir "$dir/devnet" > "$dir/devnet.log" 2>&1
+    --model "$model" --data data/corpus --dir "$dir/devnet" > "$dir/devnet.log" 2>&1
   t1=$(now)
   devnet_loss=$(grep -o '"heldout_loss":[0-9.e+-]*' "$dir/devnet/validator/status.jsonl" | tail -1 |
     cut -d: -f2)
@@ -146,7 +150,7 @@ single_loss=$(row_loss single)
   echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
   [ -n "${OUTER:-}" ] && echo "- outer step of the simulation and the devnet: ${outer[*]}"
   echo "- inner schedule: peak lr $lr_single (single), $lr_dp (sync DP) and $lr (DiLoCo, devnet), $warmup warm-up steps, cosine to 10%"
-  echo "- micro model, $tokens training tokens each ($workers x $rounds rounds x H $h x batch $batch x context $context)"
+  echo "- $model_name model, $tokens training tokens each ($workers x $rounds rounds x H $h x batch $batch x context $context)"
   echo "- rows per step: single $single_batch, sync DP $workers x $dp_batch, DiLoCo and devnet $workers x $batch"
   echo
   echo "| run | held-out loss | vs sync DP | vs single node | bytes sent per worker | wall time |"

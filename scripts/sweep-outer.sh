@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The outer step of DiLoCo, swept on the in-process simulation at the network benchmark's budget
-# (scripts/bench-network.sh): 4 workers of batch 8, H local steps, ROUNDS rounds, the micro model,
-# the same inner schedule and the same 32 held-out batches. Each point is one
+# (scripts/bench-network.sh): 4 workers of BATCH rows (environment, default 8), H local steps,
+# ROUNDS rounds, the micro model, the same inner schedule and the same 32 held-out batches of 8
+# rows. Each point is one
 # `loconet train --workers 4` run with another outer learning rate and momentum (momentum 0:
 # plain SGD on the averaged pseudo-gradient; lr 1 with momentum 0 is plain averaging). Prints
 # one table, also written to BUILD_DIR/sweep-outer.md. About 2 minutes per point on 2 cores.
@@ -15,7 +16,7 @@ points=${3:-"0.7:0.9 1.0:0"}
 rounds=${4:-10}
 h=${5:-30}
 workers=4
-batch=8
+batch=${BATCH:-8}
 bin="$build/apps/loconet"
 out="$build/sweep-outer.md"
 dir=runs/sweep-outer
@@ -41,6 +42,7 @@ threads = 0
 [eval]
 every = $steps
 batches = 32
+batch = 8
 TOML
 {
   echo "# Outer step sweep (DiLoCo simulation)"
