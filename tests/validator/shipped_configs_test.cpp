@@ -3,6 +3,7 @@
 
 #include "core/config.h"
 #include "miner/config.h"
+#include "trainer/training.h"
 #include "validator/config.h"
 
 using namespace loconet;
@@ -47,4 +48,35 @@ TEST_CASE("the shipped miner config trains with the code's inner schedule", "[va
   CHECK(defaults.schedule.peak == 6e-3);  // the inner-schedule sweep's best (docs/benchmarks.md)
   CHECK(c->Real("train.min_lr_ratio", -1, 0, 1) == defaults.schedule.min_ratio);
   CHECK(c->Int("train.warmup_steps", -1, 0, 1000000) == defaults.schedule.warmup_steps);
+}
+
+TEST_CASE("the shipped training configs load with the tuned settings", "[validator]") {
+  const std::string dir = std::string(LOCONET_SOURCE_DIR) + "/configs/";
+  for (const char* name : {"train-nano.toml", "compression-micro.toml"}) {
+    auto loaded = LoadTrainOptions(dir + name);
+    INFO(name << ": " << loaded.status().ToString());
+    CHECK(loaded.ok());
+  }
+  // The single node at its best at the network benchmark's budget (docs/benchmarks.md, "The
+  // per-worker batch"): 1,200 steps of 8 rows at peak lr 3e-3.
+  auto single = LoadTrainOptions(dir + "train-micro.toml");
+  INFO(single.status().ToString());
+  REQUIRE(single.ok());
+  CHECK(single->batch == 8);
+  CHECK(single->schedule.peak == 3e-3);
+  CHECK(single->steps * single->batch * single->model.context == 1228800);
+  // The DiLoCo example simulates the rounds the shipped validator asks of its miners, with the
+  // miners' inner lr and the validators' outer step.
+  auto diloco = LoadTrainOptions(dir + "diloco-micro.toml");
+  INFO(diloco.status().ToString());
+  REQUIRE(diloco.ok());
+  auto validator = LoadValidatorConfig(dir + "validator.toml");
+  REQUIRE(validator.ok());
+  CHECK(diloco->workers == 4);
+  CHECK(diloco->batch == static_cast<int64_t>(validator->batch));
+  CHECK(diloco->local_steps == static_cast<int64_t>(validator->local_steps));
+  CHECK(diloco->outer_lr == validator->outer_lr);
+  CHECK(diloco->outer_momentum == validator->outer_momentum);
+  CHECK(diloco->schedule.peak == MinerConfig().schedule.peak);
+  CHECK(diloco->eval_batch == static_cast<int64_t>(validator->heldout_batch));
 }
